@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: "content",
     include: ["src/**/*.test.ts"],
+    setupFiles: ["../../vitest.setup.ts"],
+    // Property tests run tens of thousands of cases; the limit guards against hangs, not speed.
+    testTimeout: 120_000,
   },
 });

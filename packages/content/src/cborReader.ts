@@ -1,6 +1,6 @@
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { CborFloat, type CborKey, type CborMap, CborSimple, CborTag, type CborValue } from "./cborValue.js";
-import { ContentError } from "./errors.js";
+import type { ContentError } from "./errors.js";
+import { FieldPath, KeySegment, type PathSegment } from "./fieldPath.js";
 import { exactHalfBits, halfToNumber } from "./halfFloat.js";
 
 /**
@@ -11,7 +11,7 @@ import { exactHalfBits, halfToNumber } from "./halfFloat.js";
  * value, map keys of integer/text/byte string type that are unique and in
  * bytewise order, and integer keys within +-(2^53-1).
  *
- * Every rejection is a ContentError naming the path given by the caller.
+ * Every rejection is a ContentError naming the field path (see FieldPath).
  */
 
 export const MAJOR_UINT = 0;
@@ -31,6 +31,7 @@ const TWO_POW_64 = 1n << 64n;
 const MAX_NEGATIVE_KEY_ARGUMENT = Number.MAX_SAFE_INTEGER - 1;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const fromCharCode = String.fromCharCode;
 
 function describeInitialByte(initial: number): string {
   const major = initial >> 5;
@@ -54,14 +55,15 @@ function describeInitialByte(initial: number): string {
   }
 }
 
-export class CborReader {
+export class CborReader extends FieldPath {
   private pos = 0;
-  private readonly view: DataView;
+  private floatView: DataView | undefined;
   /** Argument of the head read last (a length, integer magnitude or tag number). */
   private argument: number | bigint = 0;
 
+  /** Byte strings read are views of `bytes`, not copies (copying a small array costs more than decoding it). */
   constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    super();
   }
 
   get offset(): number {
@@ -69,9 +71,9 @@ export class CborReader {
   }
 
   /** Fails unless every byte was consumed: a document is exactly one data item. */
-  finish(path: string): void {
+  finish(field: string): void {
     if (this.pos !== this.bytes.length) {
-      throw new ContentError(path, `${this.bytes.length - this.pos} trailing bytes after the data item`);
+      throw this.error(field, `${this.bytes.length - this.pos} trailing bytes after the data item`);
     }
   }
 
@@ -84,166 +86,174 @@ export class CborReader {
     return false;
   }
 
-  uint(path: string, max: number): number {
-    this.expect(path, MAJOR_UINT);
+  uint(field: PathSegment | undefined, max: number): number {
+    this.expect(field, MAJOR_UINT);
     const value = this.argument;
-    if (typeof value === "bigint" || value > max) throw new ContentError(path, `${value} exceeds ${max}`);
+    if (typeof value === "bigint" || value > max) throw this.error(field, `${value} exceeds ${max}`);
     return value;
   }
 
   /** An unsigned integer of up to 64 bits: a number when safe, else a bigint. */
-  uint64(path: string): number | bigint {
-    this.expect(path, MAJOR_UINT);
+  uint64(field: PathSegment | undefined): number | bigint {
+    this.expect(field, MAJOR_UINT);
     return this.argument;
   }
 
-  bytesItem(path: string): Uint8Array {
-    this.expect(path, MAJOR_BYTES);
+  bytesItem(field: PathSegment | undefined): Uint8Array {
+    this.expect(field, MAJOR_BYTES);
     const start = this.pos;
-    this.pos = start + this.length(path);
-    return this.bytes.slice(start, this.pos);
+    this.pos = start + this.length(field);
+    return this.bytes.subarray(start, this.pos);
   }
 
-  text(path: string): string {
-    this.expect(path, MAJOR_TEXT);
+  text(field: PathSegment | undefined): string {
+    this.expect(field, MAJOR_TEXT);
     const start = this.pos;
-    this.pos = start + this.length(path);
-    return this.decodeUtf8(start, this.pos, path);
+    this.pos = start + this.length(field);
+    return this.decodeUtf8(start, this.pos, field);
   }
 
-  boolean(path: string): boolean {
+  boolean(field: PathSegment | undefined): boolean {
     const initial = this.bytes[this.pos];
     if (initial === 0xf4 || initial === 0xf5) {
       this.pos++;
       return initial === 0xf5;
     }
-    throw this.mismatch(path, "boolean");
+    throw this.mismatch(field, "boolean");
   }
 
-  arrayHeader(path: string): number {
-    this.expect(path, MAJOR_ARRAY);
-    return this.length(path);
+  arrayHeader(field: PathSegment | undefined): number {
+    this.expect(field, MAJOR_ARRAY);
+    return this.length(field);
   }
 
-  mapHeader(path: string): number {
-    this.expect(path, MAJOR_MAP);
-    return this.length(path);
+  mapHeader(field: PathSegment | undefined): number {
+    this.expect(field, MAJOR_MAP);
+    return this.length(field);
   }
 
   /**
-   * Reads a map key (integer within +-(2^53-1), text or byte string) and
-   * checks it sorts strictly after the previous key of the same map, which
-   * also rules out duplicates. Returns the key and where its encoding starts.
+   * Reads the key of entry `index` of the current map: an integer within
+   * +-(2^53-1), a text or a byte string, sorting strictly after the previous
+   * key (whose encoding spans previousStart..previousEnd; -1 for none), which
+   * also rules out duplicates. Errors name `<map>.key[<index>]`.
    */
-  mapKey(path: string, previousKeyStart: number, previousKeyEnd: number): CborKey {
+  mapKey(index: number, previousStart: number, previousEnd: number): CborKey {
+    this.enter("key");
     const start = this.pos;
     const initial = this.bytes[start];
-    if (initial === undefined) throw new ContentError(path, "unexpected end of input");
+    if (initial === undefined) throw this.error(index, "unexpected end of input");
     let key: CborKey;
     switch (initial >> 5) {
       case MAJOR_UINT:
-        key = this.uint(path, Number.MAX_SAFE_INTEGER);
+        key = this.uint(index, Number.MAX_SAFE_INTEGER);
         break;
       case MAJOR_NEGINT:
-        this.head(path);
+        this.head(index);
         if (typeof this.argument === "bigint" || this.argument > MAX_NEGATIVE_KEY_ARGUMENT) {
-          throw new ContentError(path, "integer map key below -(2^53-1)");
+          throw this.error(index, "integer map key below -(2^53-1)");
         }
         key = -1 - this.argument;
         break;
       case MAJOR_TEXT:
-        key = this.text(path);
+        key = this.text(index);
         break;
       case MAJOR_BYTES:
-        key = this.bytesItem(path);
+        key = this.bytesItem(index);
         break;
       default:
-        throw new ContentError(
-          path,
+        throw this.error(
+          index,
           `map key must be an integer, text or byte string, found ${describeInitialByte(initial)}`,
         );
     }
-    if (previousKeyStart >= 0 && this.compareRanges(previousKeyStart, previousKeyEnd, start, this.pos) >= 0) {
-      throw new ContentError(
-        path,
-        this.compareRanges(previousKeyStart, previousKeyEnd, start, this.pos) === 0
-          ? "duplicate map key"
-          : "map keys not in deterministic (bytewise) order",
-      );
+    if (previousStart >= 0) {
+      const order = this.compareRanges(previousStart, previousEnd, start, this.pos);
+      if (order >= 0) {
+        throw this.error(index, order === 0 ? "duplicate map key" : "map keys not in deterministic (bytewise) order");
+      }
     }
+    this.leave();
     return key;
+  }
+
+  /** Names the value of map entry `key` in error paths until `leave()`. */
+  enterKey(key: CborKey): void {
+    this.enter(new KeySegment(key));
   }
 
   /**
    * Any data item, for extension values. `level` is the nesting level of the
    * item: a map, array or tag may sit at most at `maxLevel` (content-08 s.6.3).
    */
-  value(path: string, level: number, maxLevel: number): CborValue {
+  value(level: number, maxLevel: number): CborValue {
     const initial = this.bytes[this.pos];
-    if (initial === undefined) throw new ContentError(path, "unexpected end of input");
+    if (initial === undefined) throw this.error(undefined, "unexpected end of input");
     const major = initial >> 5;
-    if (major >= MAJOR_ARRAY && major <= MAJOR_TAG && level > maxLevel && !this.bignumNext()) {
-      throw new ContentError(path, `nested deeper than ${maxLevel} levels`);
+    if (major >= MAJOR_ARRAY && major <= MAJOR_TAG && level > maxLevel && initial !== 0xc2 && initial !== 0xc3) {
+      throw this.error(undefined, `nested deeper than ${maxLevel} levels`);
     }
     switch (major) {
       case MAJOR_UINT:
-        return this.uint64(path);
+        return this.uint64(undefined);
       case MAJOR_NEGINT:
-        this.head(path);
+        this.head(undefined);
         return typeof this.argument === "number" && this.argument <= MAX_NEGATIVE_KEY_ARGUMENT
           ? -1 - this.argument
           : -1n - BigInt(this.argument);
       case MAJOR_BYTES:
-        return this.bytesItem(path);
+        return this.bytesItem(undefined);
       case MAJOR_TEXT:
-        return this.text(path);
+        return this.text(undefined);
       case MAJOR_ARRAY: {
-        const count = this.arrayHeader(path);
+        const count = this.arrayHeader(undefined);
         const items: CborValue[] = new Array(count);
-        for (let i = 0; i < count; i++) items[i] = this.value(`${path}[${i}]`, level + 1, maxLevel);
+        for (let i = 0; i < count; i++) {
+          this.enter(i);
+          items[i] = this.value(level + 1, maxLevel);
+          this.leave();
+        }
         return items;
       }
       case MAJOR_MAP: {
-        const count = this.mapHeader(path);
+        this.expect(undefined, MAJOR_MAP);
+        const count = this.length(undefined);
         const map: CborMap = new Map();
         let keyStart = -1;
         let keyEnd = -1;
         for (let i = 0; i < count; i++) {
           const start = this.pos;
-          const key = this.mapKey(`${path}.key[${i}]`, keyStart, keyEnd);
+          const key = this.mapKey(i, keyStart, keyEnd);
           keyStart = start;
           keyEnd = this.pos;
-          map.set(key, this.value(`${path}[${keyLabel(key)}]`, level + 1, maxLevel));
+          this.enterKey(key);
+          map.set(key, this.value(level + 1, maxLevel));
+          this.leave();
         }
         return map;
       }
       case MAJOR_TAG:
-        return this.tagged(path, level, maxLevel);
+        return this.tagged(level, maxLevel);
       default:
-        return this.simpleOrFloat(path);
+        return this.simpleOrFloat();
     }
   }
 
-  private tagged(path: string, level: number, maxLevel: number): CborValue {
-    this.head(path);
+  private tagged(level: number, maxLevel: number): CborValue {
+    this.head(undefined);
     const tag = this.argument;
-    if (tag !== 2 && tag !== 3) return new CborTag(tag, this.value(path, level + 1, maxLevel));
+    if (tag !== 2 && tag !== 3) return new CborTag(tag, this.value(level + 1, maxLevel));
     // Bignums (RFC 8949 s.3.4.3): deterministic encoding uses them only for
     // values a plain integer cannot hold, without leading zero bytes.
-    const magnitudeBytes = this.bytesItem(`${path}(bignum)`);
-    if (magnitudeBytes[0] === 0) throw new ContentError(path, "bignum with leading zero bytes");
+    const magnitudeBytes = this.bytesItem("bignum");
+    if (magnitudeBytes[0] === 0) throw this.error(undefined, "bignum with leading zero bytes");
     let magnitude = 0n;
     for (const byte of magnitudeBytes) magnitude = (magnitude << 8n) | BigInt(byte);
-    if (magnitude < TWO_POW_64) throw new ContentError(path, "bignum that fits a plain integer");
+    if (magnitude < TWO_POW_64) throw this.error(undefined, "bignum that fits a plain integer");
     return tag === 2 ? magnitude : -1n - magnitude;
   }
 
-  private bignumNext(): boolean {
-    const initial = this.bytes[this.pos];
-    return initial === 0xc2 || initial === 0xc3;
-  }
-
-  private simpleOrFloat(path: string): CborValue {
+  private simpleOrFloat(): CborValue {
     const initial = this.bytes[this.pos] as number;
     const info = initial & 0x1f;
     const at = this.pos + 1;
@@ -261,64 +271,65 @@ export class CborReader {
         this.pos = at;
         return undefined;
       case 24: {
-        this.need(path, 1);
+        this.need(undefined, 1);
         const simple = this.bytes[at] as number;
-        if (simple < 32) throw new ContentError(path, `simple value ${simple} not in shortest form`);
+        if (simple < 32) throw this.error(undefined, `simple value ${simple} not in shortest form`);
         this.pos = at + 1;
         return new CborSimple(simple);
       }
       case 25: {
-        this.need(path, 2);
-        const bits = this.view.getUint16(at);
+        this.need(undefined, 2);
+        const bits = this.uint16At(at);
         this.pos = at + 2;
         const value = halfToNumber(bits);
-        if (Number.isNaN(value) && bits !== 0x7e00) throw nanError(path);
+        if (Number.isNaN(value) && bits !== 0x7e00) throw this.nanError();
         return new CborFloat(value);
       }
       case 26: {
-        this.need(path, 4);
-        const value = this.view.getFloat32(at);
+        this.need(undefined, 4);
+        const value = this.view().getFloat32(at);
         this.pos = at + 4;
-        if (Number.isNaN(value)) throw nanError(path);
-        if (exactHalfBits(value) !== undefined) throw new ContentError(path, "float not in shortest form");
+        if (Number.isNaN(value)) throw this.nanError();
+        if (exactHalfBits(value) !== undefined) throw this.error(undefined, "float not in shortest form");
         return new CborFloat(value);
       }
       case 27: {
-        this.need(path, 8);
-        const value = this.view.getFloat64(at);
+        this.need(undefined, 8);
+        const value = this.view().getFloat64(at);
         this.pos = at + 8;
-        if (Number.isNaN(value)) throw nanError(path);
-        if (Math.fround(value) === value) throw new ContentError(path, "float not in shortest form");
+        if (Number.isNaN(value)) throw this.nanError();
+        if (Math.fround(value) === value) throw this.error(undefined, "float not in shortest form");
         return new CborFloat(value);
       }
       case 31:
-        throw new ContentError(path, "unexpected break code");
+        throw this.error(undefined, "unexpected break code");
       default:
         if (info < 20) {
           this.pos = at;
           return new CborSimple(info);
         }
-        throw new ContentError(path, `reserved additional information ${info}`);
+        throw this.error(undefined, `reserved additional information ${info}`);
     }
   }
 
   /** Reads a head of the expected major type. */
-  private expect(path: string, major: number): void {
+  private expect(field: PathSegment | undefined, major: number): void {
     const initial = this.bytes[this.pos];
-    if (initial === undefined) throw new ContentError(path, "unexpected end of input");
-    if (initial >> 5 !== major) throw this.mismatch(path, MAJOR_NAMES[major] as string);
-    this.head(path);
+    if (initial === undefined) throw this.error(field, "unexpected end of input");
+    if (initial >> 5 !== major) throw this.mismatch(field, MAJOR_NAMES[major] as string);
+    this.head(field);
   }
 
-  private mismatch(path: string, expected: string): ContentError {
+  private mismatch(field: PathSegment | undefined, expected: string): ContentError {
     const initial = this.bytes[this.pos];
-    if (initial === undefined) return new ContentError(path, "unexpected end of input");
-    return new ContentError(path, `expected ${expected}, found ${describeInitialByte(initial)}`);
+    if (initial === undefined) return this.error(field, "unexpected end of input");
+    return this.error(field, `expected ${expected}, found ${describeInitialByte(initial)}`);
   }
 
   /** Reads an initial byte and its argument, which must be in shortest form and definite. */
-  private head(path: string): void {
-    const info = (this.bytes[this.pos] as number) & 0x1f;
+  private head(field: PathSegment | undefined): void {
+    const bytes = this.bytes;
+    const info = (bytes[this.pos] as number) & 0x1f;
     const at = this.pos + 1;
     if (info < 24) {
       this.argument = info;
@@ -327,74 +338,106 @@ export class CborReader {
     }
     switch (info) {
       case 24: {
-        this.need(path, 1);
-        const value = this.bytes[at] as number;
-        if (value < 24) throw notShortest(path);
+        this.need(field, 1);
+        const value = bytes[at] as number;
+        if (value < 24) throw this.notShortest(field);
         this.argument = value;
         this.pos = at + 1;
         return;
       }
       case 25: {
-        this.need(path, 2);
-        const value = this.view.getUint16(at);
-        if (value < 0x100) throw notShortest(path);
+        this.need(field, 2);
+        const value = this.uint16At(at);
+        if (value < 0x100) throw this.notShortest(field);
         this.argument = value;
         this.pos = at + 2;
         return;
       }
       case 26: {
-        this.need(path, 4);
-        const value = this.view.getUint32(at);
-        if (value < 0x10000) throw notShortest(path);
+        this.need(field, 4);
+        const value = this.uint32At(at);
+        if (value < 0x10000) throw this.notShortest(field);
         this.argument = value;
         this.pos = at + 4;
         return;
       }
       case 27: {
-        this.need(path, 8);
-        const high = this.view.getUint32(at);
-        const low = this.view.getUint32(at + 4);
-        if (high === 0) throw notShortest(path);
+        this.need(field, 8);
+        const high = this.uint32At(at);
+        const low = this.uint32At(at + 4);
+        if (high === 0) throw this.notShortest(field);
         this.argument = high < 0x200000 ? high * TWO_POW_32 + low : (BigInt(high) << 32n) | BigInt(low);
         this.pos = at + 8;
         return;
       }
       case 31:
-        throw new ContentError(path, "indefinite length not allowed");
+        throw this.error(field, "indefinite length not allowed");
       default:
-        throw new ContentError(path, `reserved additional information ${info}`);
+        throw this.error(field, `reserved additional information ${info}`);
     }
   }
 
-  /** The current argument as a length that fits in the remaining input. */
-  private length(path: string): number {
+  /** The current argument as a length (or item count) that fits in the remaining input. */
+  private length(field: PathSegment | undefined): number {
     const length = this.argument;
     if (typeof length === "bigint" || length > this.bytes.length - this.pos) {
-      throw new ContentError(path, "length exceeds the input");
+      throw this.error(field, "length exceeds the input");
     }
     return length;
   }
 
-  private need(path: string, count: number): void {
-    if (this.pos + 1 + count > this.bytes.length) throw new ContentError(path, "unexpected end of input");
+  private need(field: PathSegment | undefined, count: number): void {
+    if (this.pos + 1 + count > this.bytes.length) throw this.error(field, "unexpected end of input");
   }
 
-  private decodeUtf8(start: number, end: number, path: string): string {
+  private uint16At(at: number): number {
+    return ((this.bytes[at] as number) << 8) | (this.bytes[at + 1] as number);
+  }
+
+  private uint32At(at: number): number {
+    return this.uint16At(at) * 0x10000 + this.uint16At(at + 2);
+  }
+
+  private view(): DataView {
+    this.floatView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.floatView;
+  }
+
+  /**
+   * Strict UTF-8. ASCII, the common case in MIMI (URIs, media types), is
+   * read eight bytes at a time in JS, which beats a TextDecoder call for
+   * short strings; anything else goes to the fatal TextDecoder.
+   */
+  private decodeUtf8(start: number, end: number, field: PathSegment | undefined): string {
     const bytes = this.bytes;
-    if (end - start <= 64) {
-      let ascii = true;
-      for (let i = start; i < end; i++) {
-        if ((bytes[i] as number) > 0x7f) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+    let text = "";
+    let i = start;
+    while (end - i >= 8) {
+      const b0 = bytes[i] as number;
+      const b1 = bytes[i + 1] as number;
+      const b2 = bytes[i + 2] as number;
+      const b3 = bytes[i + 3] as number;
+      const b4 = bytes[i + 4] as number;
+      const b5 = bytes[i + 5] as number;
+      const b6 = bytes[i + 6] as number;
+      const b7 = bytes[i + 7] as number;
+      if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7) & 0x80) return this.decodeNonAscii(start, end, field);
+      text += fromCharCode(b0, b1, b2, b3, b4, b5, b6, b7);
+      i += 8;
     }
+    while (i < end) {
+      const byte = bytes[i++] as number;
+      if (byte & 0x80) return this.decodeNonAscii(start, end, field);
+      text += fromCharCode(byte);
+    }
+    return text;
+  }
+
+  private decodeNonAscii(start: number, end: number, field: PathSegment | undefined): string {
     try {
-      return utf8.decode(bytes.subarray(start, end));
+      return utf8.decode(this.bytes.subarray(start, end));
     } catch {
-      throw new ContentError(path, "invalid UTF-8");
+      throw this.error(field, "invalid UTF-8");
     }
   }
 
@@ -409,19 +452,12 @@ export class CborReader {
     }
     return aLength - bLength;
   }
-}
 
-/** How a map key appears in a field path: `[1]`, `["name"]`, `[h'00ff']`. */
-export function keyLabel(key: CborKey): string {
-  if (typeof key === "string") return JSON.stringify(key);
-  if (key instanceof Uint8Array) return `h'${bytesToHex(key)}'`;
-  return String(key);
-}
+  private notShortest(field: PathSegment | undefined): ContentError {
+    return this.error(field, "integer or length not in shortest form");
+  }
 
-function notShortest(path: string): ContentError {
-  return new ContentError(path, "integer or length not in shortest form");
-}
-
-function nanError(path: string): ContentError {
-  return new ContentError(path, "NaN must be the half-width quiet NaN f97e00");
+  private nanError(): ContentError {
+    return this.error(undefined, "NaN must be the half-width quiet NaN f97e00");
+  }
 }

@@ -1,16 +1,8 @@
 import { hexToBytes } from "@noble/hashes/utils.js";
-import {
-  keyLabel,
-  MAJOR_ARRAY,
-  MAJOR_BYTES,
-  MAJOR_MAP,
-  MAJOR_NEGINT,
-  MAJOR_TAG,
-  MAJOR_TEXT,
-  MAJOR_UINT,
-} from "./cborReader.js";
+import { MAJOR_ARRAY, MAJOR_BYTES, MAJOR_MAP, MAJOR_NEGINT, MAJOR_TAG, MAJOR_TEXT, MAJOR_UINT } from "./cborReader.js";
 import { CborFloat, type CborKey, CborSimple, CborTag, type CborValue } from "./cborValue.js";
 import { ContentError } from "./errors.js";
+import { FieldPath, KeySegment, type PathSegment } from "./fieldPath.js";
 import { exactHalfBits } from "./halfFloat.js";
 
 const TWO_POW_64 = 1n << 64n;
@@ -19,80 +11,118 @@ const MAX_SAFE_KEY = BigInt(Number.MAX_SAFE_INTEGER);
 const utf8 = new TextEncoder();
 
 /**
+ * Results are carved out of shared arenas: small encodings (most messages)
+ * become views of one 64 KiB block instead of a fresh array each, which V8
+ * allocates off-heap above 64 bytes at a cost larger than the encoding itself.
+ * A region is never handed out twice; an arena lives while results use it.
+ */
+const ARENA_SIZE = 64 * 1024;
+let arena = new Uint8Array(ARENA_SIZE);
+let arenaOffset = 0;
+
+/** For floats and 64-bit integers; bytes are copied out right after each use. */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
  * A writer of deterministic CBOR (RFC 8949 s.4.2.1): shortest arguments and
  * floats, definite lengths, map keys sorted bytewise by their encodings. It
  * refuses what the strict reader would refuse, so everything it writes reads
- * back. Errors are ContentErrors naming the path given by the caller.
+ * back. Errors are ContentErrors naming the field path (see FieldPath).
  */
-export class CborWriter {
+export class CborWriter extends FieldPath {
   private buffer: Uint8Array;
-  private view: DataView;
-  private pos = 0;
+  private start: number;
+  private pos: number;
 
-  constructor(initialSize = 256) {
-    this.buffer = new Uint8Array(initialSize);
-    this.view = new DataView(this.buffer.buffer);
+  /**
+   * A writer into the shared arena, whose `finish` hands out what it wrote;
+   * or, given a buffer, a writer into that buffer (for pieces written while
+   * another writer holds the arena).
+   */
+  constructor(ownBuffer?: Uint8Array) {
+    super();
+    if (ownBuffer !== undefined) {
+      this.buffer = ownBuffer;
+      this.start = 0;
+      this.pos = 0;
+      return;
+    }
+    if (arenaOffset > ARENA_SIZE - 1024) {
+      arena = new Uint8Array(ARENA_SIZE);
+      arenaOffset = 0;
+    }
+    this.buffer = arena;
+    this.start = arenaOffset;
+    this.pos = arenaOffset;
   }
 
-  /** The bytes written so far, as a copy. */
+  /** The bytes written, claimed for good: later writers never touch them. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.pos);
+    if (this.buffer !== arena) return this.buffer.subarray(this.start, this.pos);
+    const result = arena.subarray(this.start, this.pos);
+    arenaOffset = (this.pos + 7) & ~7;
+    return result;
   }
 
   head(major: number, argument: number | bigint): void {
     const initial = major << 5;
     this.reserve(9);
+    const buffer = this.buffer;
+    const at = this.pos;
     if (typeof argument === "bigint") {
       if (argument <= 0xffffffffn) {
         this.head(major, Number(argument));
         return;
       }
-      this.buffer[this.pos] = initial | 27;
-      this.view.setBigUint64(this.pos + 1, argument);
-      this.pos += 9;
+      buffer[at] = initial | 27;
+      scratch.setBigUint64(0, argument);
+      for (let i = 0; i < 8; i++) buffer[at + 1 + i] = scratch.getUint8(i);
+      this.pos = at + 9;
       return;
     }
     if (argument < 24) {
-      this.buffer[this.pos++] = initial | argument;
+      buffer[at] = initial | argument;
+      this.pos = at + 1;
     } else if (argument < 0x100) {
-      this.buffer[this.pos] = initial | 24;
-      this.buffer[this.pos + 1] = argument;
-      this.pos += 2;
+      buffer[at] = initial | 24;
+      buffer[at + 1] = argument;
+      this.pos = at + 2;
     } else if (argument < 0x10000) {
-      this.buffer[this.pos] = initial | 25;
-      this.view.setUint16(this.pos + 1, argument);
-      this.pos += 3;
+      buffer[at] = initial | 25;
+      buffer[at + 1] = argument >>> 8;
+      buffer[at + 2] = argument & 0xff;
+      this.pos = at + 3;
     } else if (argument < 0x100000000) {
-      this.buffer[this.pos] = initial | 26;
-      this.view.setUint32(this.pos + 1, argument);
-      this.pos += 5;
+      buffer[at] = initial | 26;
+      writeUint32(buffer, at + 1, argument);
+      this.pos = at + 5;
     } else {
-      this.buffer[this.pos] = initial | 27;
-      this.view.setUint32(this.pos + 1, Math.floor(argument / 0x100000000));
-      this.view.setUint32(this.pos + 5, argument >>> 0);
-      this.pos += 9;
+      buffer[at] = initial | 27;
+      writeUint32(buffer, at + 1, Math.floor(argument / 0x100000000));
+      writeUint32(buffer, at + 5, argument >>> 0);
+      this.pos = at + 9;
     }
   }
 
   /** A non-negative integer no larger than `max`. */
-  uint(path: string, value: number | bigint, max: number | bigint): void {
-    if (typeof value === "number" && !Number.isSafeInteger(value)) {
-      throw new ContentError(path, `${value} is not an integer`);
+  uint(field: PathSegment | undefined, value: number | bigint, max: number | bigint): void {
+    if (typeof value === "number" ? !Number.isSafeInteger(value) : typeof value !== "bigint") {
+      throw this.error(field, `${String(value)} is not an integer`);
     }
-    if (value < 0 || value > max) throw new ContentError(path, `${value} is outside 0..${max}`);
+    if (value < 0 || value > max) throw this.error(field, `${value} is outside 0..${max}`);
     this.head(MAJOR_UINT, value);
   }
 
-  bytes(path: string, value: Uint8Array): void {
-    if (!(value instanceof Uint8Array)) throw new ContentError(path, "expected a byte string (Uint8Array)");
+  bytes(field: PathSegment | undefined, value: Uint8Array): void {
+    if (!(value instanceof Uint8Array)) throw this.error(field, "expected a byte string (Uint8Array)");
     this.head(MAJOR_BYTES, value.length);
     this.reserve(value.length);
     this.buffer.set(value, this.pos);
     this.pos += value.length;
   }
 
-  text(path: string, value: string): void {
-    if (typeof value !== "string") throw new ContentError(path, "expected a text string");
+  text(field: PathSegment | undefined, value: string): void {
+    if (typeof value !== "string") throw this.error(field, "expected a text string");
     const length = value.length;
     if (length <= 64) {
       let ascii = true;
@@ -110,7 +140,7 @@ export class CborWriter {
         return;
       }
     }
-    if (!value.isWellFormed()) throw new ContentError(path, "text contains a lone surrogate (not valid UTF-8)");
+    if (!value.isWellFormed()) throw this.error(field, "text contains a lone surrogate (not valid UTF-8)");
     const encoded = utf8.encode(value);
     this.head(MAJOR_TEXT, encoded.length);
     this.reserve(encoded.length);
@@ -137,12 +167,12 @@ export class CborWriter {
    * Any extension value. `level` is the nesting level of the item: a map,
    * array or tag may sit at most at `maxLevel` (content-08 s.6.3).
    */
-  value(path: string, value: CborValue, level: number, maxLevel: number): void {
+  value(value: CborValue, level: number, maxLevel: number): void {
     switch (typeof value) {
       case "number":
         if (!Number.isSafeInteger(value)) {
-          throw new ContentError(
-            path,
+          throw this.error(
+            undefined,
             `${value} is not a safe integer (use CborFloat for floats, bigint for large integers)`,
           );
         }
@@ -153,7 +183,7 @@ export class CborWriter {
         this.bigInteger(value);
         return;
       case "string":
-        this.text(path, value);
+        this.text(undefined, value);
         return;
       case "boolean":
         this.boolean(value);
@@ -167,72 +197,91 @@ export class CborWriter {
       return;
     }
     if (value instanceof Uint8Array) {
-      this.bytes(path, value);
+      this.bytes(undefined, value);
       return;
     }
     if (value instanceof CborFloat) {
-      this.float(path, value.value);
+      this.float(value.value);
       return;
     }
     if (value instanceof CborSimple) {
       const simple = value.value;
       if (!Number.isInteger(simple) || simple < 0 || simple > 255 || (simple >= 20 && simple < 32)) {
-        throw new ContentError(path, `simple value ${simple} must be 0..19 or 32..255`);
+        throw this.error(undefined, `simple value ${simple} must be 0..19 or 32..255`);
       }
       this.simple(simple);
       return;
     }
-    if (level > maxLevel) throw new ContentError(path, `nested deeper than ${maxLevel} levels`);
+    if (level > maxLevel) throw this.error(undefined, `nested deeper than ${maxLevel} levels`);
     if (Array.isArray(value)) {
       this.head(MAJOR_ARRAY, value.length);
-      for (let i = 0; i < value.length; i++) this.value(`${path}[${i}]`, value[i], level + 1, maxLevel);
+      for (let i = 0; i < value.length; i++) {
+        this.enter(i);
+        this.value(value[i], level + 1, maxLevel);
+        this.leave();
+      }
       return;
     }
     if (value instanceof Map) {
-      this.map(path, value, level, maxLevel);
+      this.map(value, level, maxLevel);
       return;
     }
     if (value instanceof CborTag) {
       const tag = value.tag;
       if (tag === 2 || tag === 3 || tag === 2n || tag === 3n) {
-        throw new ContentError(path, "bignums (tags 2 and 3) are written from bigint values");
+        throw this.error(undefined, "bignums (tags 2 and 3) are written from bigint values");
       }
       if (typeof tag === "number" ? !Number.isSafeInteger(tag) || tag < 0 : tag < 0n || tag > MAX_UINT64) {
-        throw new ContentError(path, `tag number ${tag} is outside 0..2^64-1`);
+        throw this.error(undefined, `tag number ${tag} is outside 0..2^64-1`);
       }
       this.head(MAJOR_TAG, tag);
-      this.value(path, value.value, level + 1, maxLevel);
+      this.value(value.value, level + 1, maxLevel);
       return;
     }
-    throw new ContentError(path, "not a CBOR value");
+    throw this.error(undefined, "not a CBOR value");
   }
 
-  /** Map entries sorted by the bytewise order of their encoded keys (RFC 8949 s.4.2.1). */
+  /**
+   * A map at nesting level `level`, entries sorted by the bytewise order of
+   * their encoded keys (RFC 8949 s.4.2.1). `keyProblem` says what is wrong
+   * with a key, if anything; errors name `<map>.key[<index>]`.
+   */
   map(
-    path: string,
     map: ReadonlyMap<CborKey, CborValue>,
     level: number,
     maxLevel: number,
-    checkKey: (path: string, key: CborKey) => void = checkMapKey,
+    keyProblem: (key: CborKey) => string | undefined = nestedMapKeyProblem,
   ): void {
-    const entries: { key: Uint8Array; value: CborValue; label: string }[] = [];
+    const entries: { encodedKey: Uint8Array; key: CborKey; value: CborValue }[] = [];
     let index = 0;
     for (const [key, value] of map) {
-      const keyPath = `${path}.key[${index++}]`;
-      checkKey(keyPath, key);
-      const keyWriter = new CborWriter(16);
-      keyWriter.value(keyPath, key, level, maxLevel);
-      entries.push({ key: keyWriter.finish(), value, label: keyLabel(key) });
+      const problem = keyProblem(key);
+      if (problem !== undefined) {
+        this.enter("key");
+        throw this.error(index, problem);
+      }
+      let encodedKey: Uint8Array;
+      try {
+        encodedKey = encodeKey(key, level, maxLevel);
+      } catch (error) {
+        if (!(error instanceof ContentError)) throw error;
+        this.enter("key");
+        throw this.error(index, error.reason);
+      }
+      entries.push({ encodedKey, key, value });
+      index++;
     }
-    entries.sort((a, b) => compareBytes(a.key, b.key));
+    entries.sort((a, b) => compareBytes(a.encodedKey, b.encodedKey));
     this.head(MAJOR_MAP, entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as (typeof entries)[number];
-      if (i > 0 && compareBytes((entries[i - 1] as typeof entry).key, entry.key) === 0) {
-        throw new ContentError(`${path}[${entry.label}]`, "duplicate map key");
+      this.enter(new KeySegment(entry.key));
+      if (i > 0 && compareBytes((entries[i - 1] as typeof entry).encodedKey, entry.encodedKey) === 0) {
+        throw this.error(undefined, "duplicate map key");
       }
-      this.raw(entry.key);
-      this.value(`${path}[${entry.label}]`, entry.value, level + 1, maxLevel);
+      this.raw(entry.encodedKey);
+      this.value(entry.value, level + 1, maxLevel);
+      this.leave();
     }
   }
 
@@ -250,26 +299,29 @@ export class CborWriter {
   private bignum(tag: 2 | 3, magnitude: bigint): void {
     const hex = magnitude.toString(16);
     this.head(MAJOR_TAG, tag);
-    this.bytes("", hexToBytes(hex.length % 2 ? `0${hex}` : hex));
+    this.bytes(undefined, hexToBytes(hex.length % 2 ? `0${hex}` : hex));
   }
 
-  private float(path: string, value: number): void {
-    if (typeof value !== "number") throw new ContentError(path, "CborFloat must hold a number");
+  private float(value: number): void {
+    if (typeof value !== "number") throw this.error(undefined, "CborFloat must hold a number");
     this.reserve(9);
     const half = exactHalfBits(value);
+    let width: number;
     if (half !== undefined) {
       this.buffer[this.pos] = 0xf9;
-      this.view.setUint16(this.pos + 1, half);
-      this.pos += 3;
+      scratch.setUint16(0, half);
+      width = 2;
     } else if (Math.fround(value) === value) {
       this.buffer[this.pos] = 0xfa;
-      this.view.setFloat32(this.pos + 1, value);
-      this.pos += 5;
+      scratch.setFloat32(0, value);
+      width = 4;
     } else {
       this.buffer[this.pos] = 0xfb;
-      this.view.setFloat64(this.pos + 1, value);
-      this.pos += 9;
+      scratch.setFloat64(0, value);
+      width = 8;
     }
+    for (let i = 0; i < width; i++) this.buffer[this.pos + 1 + i] = scratch.getUint8(i);
+    this.pos += 1 + width;
   }
 
   private simple(value: number): void {
@@ -283,23 +335,46 @@ export class CborWriter {
     }
   }
 
+  /** Makes room; outgrowing the arena moves what was written to a buffer of its own. */
   private reserve(count: number): void {
     if (this.pos + count <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < this.pos + count) size *= 2;
+    let size = Math.max(256, (this.pos - this.start) * 2);
+    while (size < this.pos - this.start + count) size *= 2;
     const grown = new Uint8Array(size);
-    grown.set(this.buffer.subarray(0, this.pos));
+    grown.set(this.buffer.subarray(this.start, this.pos));
+    this.pos -= this.start;
+    this.start = 0;
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
   }
 }
 
+/** Encodings of the integer keys -24..23, the keys of nearly every map, computed once. */
+const SMALL_INTEGER_KEYS = Array.from({ length: 48 }, (_, i) =>
+  Uint8Array.of(i < 24 ? (MAJOR_NEGINT << 5) | (23 - i) : i - 24),
+);
+
+function encodeKey(key: CborKey, level: number, maxLevel: number): Uint8Array {
+  if (typeof key === "number" && key >= -24 && key < 24 && Number.isInteger(key)) {
+    return SMALL_INTEGER_KEYS[key + 24] as Uint8Array;
+  }
+  const writer = new CborWriter(new Uint8Array(32));
+  writer.value(key, level, maxLevel);
+  return writer.finish();
+}
+
+function writeUint32(buffer: Uint8Array, at: number, value: number): void {
+  buffer[at] = value >>> 24;
+  buffer[at + 1] = (value >>> 16) & 0xff;
+  buffer[at + 2] = (value >>> 8) & 0xff;
+  buffer[at + 3] = value & 0xff;
+}
+
 /** Keys of maps inside extension values: integers within +-(2^53-1), text or byte strings (content-08 s.6.2). */
-function checkMapKey(path: string, key: CborKey): void {
-  if (typeof key === "string" || key instanceof Uint8Array) return;
-  if (typeof key === "number" && Number.isSafeInteger(key)) return;
-  if (typeof key === "bigint" && key <= MAX_SAFE_KEY && key >= -MAX_SAFE_KEY) return;
-  throw new ContentError(path, "map key must be an integer within +-(2^53-1), a text or a byte string");
+function nestedMapKeyProblem(key: CborKey): string | undefined {
+  if (typeof key === "string" || key instanceof Uint8Array) return undefined;
+  if (typeof key === "number" && Number.isSafeInteger(key)) return undefined;
+  if (typeof key === "bigint" && key <= MAX_SAFE_KEY && key >= -MAX_SAFE_KEY) return undefined;
+  return "map key must be an integer within +-(2^53-1), a text or a byte string";
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -104,12 +104,13 @@ export function encodeDerivedValues(values: MessageDerivedValues): Uint8Array {
   if (typeof timestamp === "number" || typeof timestamp === "bigint") {
     writer.uint("hubAcceptedTimestamp", timestamp, MAX_UINT64);
   } else {
+    writer.enter("hubAcceptedTimestamp");
     writer.value(
-      "hubAcceptedTimestamp",
       new CborTag(EXTENDED_TIME_TAG, timestamp.extendedTime as Map<CborKey, CborValue>),
       1,
       EXTENDED_TIME_DEPTH,
     );
+    writer.leave();
   }
   writer.bytes("mlsGroupId", values.mlsGroupId);
   writer.uint("senderLeafIndex", values.senderLeafIndex, MAX_UINT32);
@@ -123,10 +124,10 @@ export function encodeDerivedValues(values: MessageDerivedValues): Uint8Array {
 export function decodeDerivedValues(bytes: Uint8Array): MessageDerivedValues {
   const reader = new CborReader(bytes);
   const length = reader.arrayHeader("messageDerivedValues");
-  if (length !== 7) throw new ContentError("messageDerivedValues", `expected an array of 7 items, found ${length}`);
+  if (length !== 7) throw reader.error("messageDerivedValues", `expected an array of 7 items, found ${length}`);
   const messageId = reader.bytesItem("messageId");
   if (messageId.length !== MESSAGE_ID_LENGTH) {
-    throw new ContentError("messageId", `must be ${MESSAGE_ID_LENGTH} bytes, found ${messageId.length}`);
+    throw reader.error("messageId", `must be ${MESSAGE_ID_LENGTH} bytes, found ${messageId.length}`);
   }
   const hubAcceptedTimestamp = readTimestamp(reader);
   const values: MessageDerivedValues = {
@@ -143,19 +144,21 @@ export function decodeDerivedValues(bytes: Uint8Array): MessageDerivedValues {
 }
 
 function readTimestamp(reader: CborReader): Timestamp {
-  const path = "hubAcceptedTimestamp";
-  const item = reader.value(path, 1, EXTENDED_TIME_DEPTH);
+  reader.enter("hubAcceptedTimestamp");
+  const item = reader.value(1, EXTENDED_TIME_DEPTH);
   if (typeof item === "number" || typeof item === "bigint") {
-    if (item < 0) throw new ContentError(path, "must not be negative");
+    if (item < 0) throw reader.error(undefined, "must not be negative");
+    reader.leave();
     return item;
   }
   if (!(item instanceof CborTag) || item.tag !== EXTENDED_TIME_TAG || !(item.value instanceof Map)) {
-    throw new ContentError(path, "expected milliseconds (uint) or extended time (tag 1001 map)");
+    throw reader.error(undefined, "expected milliseconds (uint) or extended time (tag 1001 map)");
   }
   const fields = new Map<number | string, CborValue>();
   for (const [key, value] of item.value) {
     if (typeof key === "number" || typeof key === "string") fields.set(key, value);
-    else throw new ContentError(path, "extended time keys must be integers or text");
+    else throw reader.error(undefined, "extended time keys must be integers or text");
   }
+  reader.leave();
   return { extendedTime: fields };
 }

@@ -1,0 +1,15 @@
+export { type AnyCodec, type Codec, decode, encode, type ValueOf } from "./codec.js";
+export { enumeration } from "./enumeration.js";
+export { CodecError, type CodecErrorLocation } from "./errors.js";
+export { external, type ForeignDecoder, type ForeignEncoder } from "./external.js";
+export type { Fields, FieldValues } from "./fields.js";
+export { uint8, uint16, uint32, uint64 } from "./integers.js";
+export { type LengthOptions, opaque, utf8, varOpaque } from "./opaque.js";
+export { optional } from "./optional.js";
+export { DEFAULT_MAX_ITEMS, type DecodeOptions, Reader } from "./reader.js";
+export { type SelectByCaseValue, type SelectValue, select, type Variants } from "./select.js";
+export { struct } from "./struct.js";
+export { type Conversion, transform } from "./transform.js";
+export { MAX_VARINT } from "./varint.js";
+export { vector } from "./vector.js";
+export { Writer } from "./writer.js";
