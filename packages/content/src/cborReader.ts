@@ -1,4 +1,4 @@
-import { CborFloat, type CborKey, type CborMap, CborSimple, CborTag, type CborValue } from "./cborValue.js";
+import { CborFloat, type CborKey, CborSimple, CborTag, type CborValue } from "./cborValue.js";
 import type { ContentError } from "./errors.js";
 import { FieldPath, KeySegment, type PathSegment } from "./fieldPath.js";
 import { exactHalfBits, halfToNumber } from "./halfFloat.js";
@@ -64,10 +64,6 @@ export class CborReader extends FieldPath {
   /** Byte strings read are views of `bytes`, not copies (copying a small array costs more than decoding it). */
   constructor(private readonly bytes: Uint8Array) {
     super();
-  }
-
-  get offset(): number {
-    return this.pos;
   }
 
   /** Fails unless every byte was consumed: a document is exactly one data item. */
@@ -177,9 +173,34 @@ export class CborReader extends FieldPath {
     return key;
   }
 
-  /** Names the value of map entry `key` in error paths until `leave()`. */
-  enterKey(key: CborKey): void {
-    this.enter(new KeySegment(key));
+  /**
+   * The `count` entries of a map whose header was just read: keys checked
+   * by `mapKey` and by `keyProblem` (what is wrong with a key, if anything),
+   * values read by `readValue` with error paths naming the key.
+   */
+  mapEntries<K extends CborKey, V>(
+    count: number,
+    keyProblem: ((key: CborKey) => string | undefined) | undefined,
+    readValue: (key: K) => V,
+  ): Map<K, V> {
+    const map = new Map<K, V>();
+    let keyStart = -1;
+    let keyEnd = -1;
+    for (let i = 0; i < count; i++) {
+      const start = this.pos;
+      const key = this.mapKey(i, keyStart, keyEnd);
+      keyStart = start;
+      keyEnd = this.pos;
+      const problem = keyProblem?.(key);
+      if (problem !== undefined) {
+        this.enter("key");
+        throw this.error(i, problem);
+      }
+      this.enter(new KeySegment(key));
+      map.set(key as K, readValue(key as K));
+      this.leave();
+    }
+    return map;
   }
 
   /**
@@ -215,23 +236,8 @@ export class CborReader extends FieldPath {
         }
         return items;
       }
-      case MAJOR_MAP: {
-        this.expect(undefined, MAJOR_MAP);
-        const count = this.length(undefined);
-        const map: CborMap = new Map();
-        let keyStart = -1;
-        let keyEnd = -1;
-        for (let i = 0; i < count; i++) {
-          const start = this.pos;
-          const key = this.mapKey(i, keyStart, keyEnd);
-          keyStart = start;
-          keyEnd = this.pos;
-          this.enterKey(key);
-          map.set(key, this.value(level + 1, maxLevel));
-          this.leave();
-        }
-        return map;
-      }
+      case MAJOR_MAP:
+        return this.mapEntries(this.mapHeader(undefined), undefined, () => this.value(level + 1, maxLevel));
       case MAJOR_TAG:
         return this.tagged(level, maxLevel);
       default:

@@ -141,26 +141,12 @@ function encodeExtensions(writer: CborWriter, extensions: Extensions): void {
 function decodeExtensions(reader: CborReader): Extensions {
   const count = reader.mapHeader("extensions");
   reader.enter("extensions");
-  const extensions = new Map<ExtensionKey, CborValue>();
-  let keyStart = -1;
-  let keyEnd = -1;
-  for (let i = 0; i < count; i++) {
-    const start = reader.offset;
-    const key = reader.mapKey(i, keyStart, keyEnd);
-    keyStart = start;
-    keyEnd = reader.offset;
-    const keyProblem = extensionKeyProblem(key);
-    if (keyProblem !== undefined) {
-      reader.enter("key");
-      throw reader.error(i, keyProblem);
-    }
-    reader.enterKey(key);
+  const extensions = reader.mapEntries<ExtensionKey, CborValue>(count, extensionKeyProblem, (key) => {
     const value = reader.value(2, MAX_EXTENSION_DEPTH);
-    const valueProblem = extensionValueProblem(key as ExtensionKey, value);
-    if (valueProblem !== undefined) throw reader.error(undefined, valueProblem);
-    reader.leave();
-    extensions.set(key as ExtensionKey, value);
-  }
+    const problem = extensionValueProblem(key, value);
+    if (problem !== undefined) throw reader.error(undefined, problem);
+    return value;
+  });
   reader.leave();
   return extensions;
 }
