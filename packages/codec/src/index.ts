@@ -9,7 +9,7 @@ export { optional } from "./optional.js";
 export { DEFAULT_MAX_ITEMS, type DecodeOptions, Reader } from "./reader.js";
 export { type SelectByCaseValue, type SelectValue, select, type Variants } from "./select.js";
 export { struct } from "./struct.js";
-export { type Conversion, transform } from "./transform.js";
+export { type Conversion, refine, transform } from "./transform.js";
 export { MAX_VARINT } from "./varint.js";
 export { vector } from "./vector.js";
 export { Writer } from "./writer.js";

@@ -4,7 +4,7 @@ import { CodecError } from "./errors.js";
 import { uint8, uint16 } from "./integers.js";
 import { struct } from "./struct.js";
 import { hex, thrownBy, toHex } from "./test-support/hex.js";
-import { transform } from "./transform.js";
+import { refine, transform } from "./transform.js";
 import { vector } from "./vector.js";
 
 const flag = transform(
@@ -43,5 +43,23 @@ describe("transform", () => {
     expect(error).toBeInstanceOf(CodecError);
     expect((error as CodecError).message).toBe("KeyMaterialRequest.acceptableCiphersuites: RangeError: list is empty");
     expect((error as CodecError).cause).toBeInstanceOf(RangeError);
+  });
+});
+
+describe("refine", () => {
+  const sorted = refine(
+    vector(uint8),
+    (items) => {
+      if (items.some((item, i) => i > 0 && item < (items[i - 1] as number))) throw new CodecError("not sorted");
+      return items;
+    },
+    "Sorted",
+  );
+
+  it("checks the rule when decoding and when encoding", () => {
+    expect(decode(sorted, Uint8Array.of(2, 1, 2))).toEqual([1, 2]);
+    expect(() => decode(sorted, Uint8Array.of(2, 2, 1))).toThrow("Sorted: not sorted");
+    expect(() => encode(sorted, [3, 1])).toThrow(CodecError);
+    expect(encode(sorted, [1, 3])).toEqual(Uint8Array.of(2, 1, 3));
   });
 });

@@ -28,3 +28,13 @@ export function transform<Wire, Value>(
     read: (reader) => conversion.decode(codec.read(reader)),
   };
 }
+
+/**
+ * The same codec with a rule its layout cannot state (a list that must be
+ * sorted, a message that must be a proposal), checked in both directions:
+ * `check` returns the value or throws to reject it (a CodecError, or anything,
+ * which becomes one).
+ */
+export function refine<T>(codec: Codec<T>, check: (value: T) => T, name = codec.name): Codec<T> {
+  return transform(codec, { decode: check, encode: check }, name);
+}
