@@ -1,7 +1,8 @@
 import { decode, encode } from "@mimi-ts/codec";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { describe, expect, it } from "vitest";
-import { capabilityType, type Role, RoleCapability, role, roleData, singleSourceRoleChangeTargets } from "./roles.js";
+import { RoleCapability } from "./constants.js";
+import { capabilityType, type Role, role, roleData, singleSourceRoleChangeTargets } from "./roles.js";
 import { codecErrorOf, hex, wire } from "./test-support/wire.js";
 
 const text = (value: string) => new TextEncoder().encode(value);

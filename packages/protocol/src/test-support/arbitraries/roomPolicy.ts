@@ -1,6 +1,6 @@
 import fc from "fast-check";
+import { PRIVATE_USE_CAPABILITY_MIN, RoleCapability } from "../../constants.js";
 import { PendingProposalStrategy } from "../../operationalPolicy.js";
-import { PRIVATE_USE_CAPABILITY_MIN, RoleCapability } from "../../roles.js";
 import { AssetUploadLocation, DownloadPrivacyType, Optionality } from "../../roomPolicy.js";
 import { bytes, list, maybe, uint8, uint16, uint32, uint64, uri } from "./common.js";
 import type { Arbitraries } from "./types.js";

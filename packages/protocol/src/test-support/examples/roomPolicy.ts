@@ -1,11 +1,19 @@
-import { ComponentId, ContentType, CredentialType, ExtensionType, ProposalType, WireFormat } from "../../constants.js";
+import {
+  ComponentId,
+  ContentType,
+  CredentialType,
+  ExtensionType,
+  ProposalType,
+  RoleCapability,
+  WireFormat,
+} from "../../constants.js";
 import {
   type ExtendedCapabilities,
   type OperationalParameters,
   PendingProposalStrategy,
 } from "../../operationalPolicy.js";
 import type { Claim, PreAuthData, PreAuthRoleEntry } from "../../preauth.js";
-import { type Role, RoleCapability, type RoleData } from "../../roles.js";
+import type { Role, RoleData } from "../../roles.js";
 import {
   type AssetPolicy,
   AssetUploadLocation,
