@@ -1,0 +1,11 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "client",
+    include: ["src/**/*.test.ts"],
+    setupFiles: ["../../vitest.setup.ts"],
+    // MLS key generation and real HTTPS servers: the limit guards against hangs, not speed.
+    testTimeout: 120_000,
+  },
+});
