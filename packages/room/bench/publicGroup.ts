@@ -6,9 +6,12 @@
  * start the view from a GroupInfo and the ratchet tree (every leaf's
  * signature, parent hashes, tree hash).
  *
- * Each group is built with one commit adding everyone; one member joins from
- * its Welcome and processes the measured commits, which another member makes.
- * Medians of a few runs, in milliseconds. Run: `npx tsx bench/publicGroup.ts`.
+ * Each group is built with one commit adding everyone, as a MIMI member makes
+ * it (a PublicMessage, no ratchet_tree extension); the time to create that
+ * commit is measured too (three creations from the same state). One member
+ * joins from its Welcome and processes the measured commits, which another
+ * member makes. Medians of a few runs, in milliseconds, then the figures the
+ * issue gives as baselines beside ours. Run: `pnpm bench` (`tsx bench/publicGroup.ts`).
  */
 import {
   type ClientState,
@@ -91,8 +94,14 @@ interface Group {
   created: number;
 }
 
-/** c0 creates the group and adds everyone else in one commit; c1 joins from the Welcome; the view starts from c0's GroupInfo. */
-async function buildGroup(size: number): Promise<{ group: Group; viewStart: number }> {
+const creations = 3;
+
+/**
+ * c0 creates the group and adds everyone else in one commit (timed: the
+ * median of three creations from the same state); c1 joins from the Welcome;
+ * the view starts from c0's GroupInfo.
+ */
+async function buildGroup(size: number): Promise<{ group: Group; viewStart: number; createAddAll: number }> {
   const everyone = await clients(size, 0);
   const [first, second, ...rest] = everyone;
   if (first === undefined || second === undefined) throw new Error("a group of at least two");
@@ -103,18 +112,39 @@ async function buildGroup(size: number): Promise<{ group: Group; viewStart: numb
     [],
     suite,
   );
-  const added = await createCommit(
-    { state: created, cipherSuite: suite },
-    {
-      ratchetTreeExtension: true,
-      extraProposals: [second, ...rest].map((c) => ({ proposalType: "add", add: { keyPackage: c.publicPackage } })),
-    },
+  const addAll = () =>
+    createCommit(
+      { state: created, cipherSuite: suite },
+      {
+        wireAsPublicMessage: true,
+        ratchetTreeExtension: false,
+        extraProposals: [second, ...rest].map((c) => ({ proposalType: "add", add: { keyPackage: c.publicPackage } })),
+      },
+    );
+  const createTimes: number[] = [];
+  let added: Awaited<ReturnType<typeof addAll>> | undefined;
+  for (let run = 0; run < creations; run++) {
+    const [result, time] = await timed(addAll);
+    added = result;
+    createTimes.push(time);
+  }
+  if (added?.welcome === undefined) throw new Error("no Welcome");
+  const tree = added.newState.ratchetTree;
+  const receiver = await joinGroup(
+    added.welcome,
+    second.publicPackage,
+    second.privatePackage,
+    emptyPskIndex,
+    suite,
+    tree,
   );
-  if (added.welcome === undefined) throw new Error("no Welcome");
-  const receiver = await joinGroup(added.welcome, second.publicPackage, second.privatePackage, emptyPskIndex, suite);
   const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(added.newState, [], suite);
-  const [view, viewStart] = await timed(() => publicGroupFromGroupInfo(groupInfo, added.newState.ratchetTree, options));
-  return { group: { committer: added.newState, receiver, view, created: size }, viewStart };
+  const [view, viewStart] = await timed(() => publicGroupFromGroupInfo(groupInfo, tree, options));
+  return {
+    group: { committer: added.newState, receiver, view, created: size },
+    viewStart,
+    createAddAll: median(createTimes),
+  };
 }
 
 /** The committer commits; the view and the receiving member process the commit; their times. */
@@ -140,6 +170,7 @@ function asHandshake(message: MLSMessage) {
 
 const runs = (size: number) => (size >= 1000 ? 3 : 7);
 const rows: string[][] = [];
+let thousand: { createAddAll: number; viewUpdate: number; viewAdd: number } | undefined;
 for (const size of [10, 100, 1000]) {
   const built = await buildGroup(size);
   let group = built.group;
@@ -168,12 +199,43 @@ for (const size of [10, 100, 1000]) {
     String(size),
     ...[times.viewUpdate, times.memberUpdate, times.viewAdd, times.memberAdd].map((t) => median(t).toFixed(1)),
     built.viewStart.toFixed(1),
+    built.createAddAll.toFixed(1),
   ]);
+  if (size === 1000) {
+    thousand = {
+      createAddAll: built.createAddAll,
+      viewUpdate: median(times.viewUpdate),
+      viewAdd: median(times.viewAdd),
+    };
+  }
 }
 
-const header = ["members", "view: update", "member: update", "view: add 1", "member: add 1", "view from GroupInfo"];
+const header = [
+  "members",
+  "view: update",
+  "member: update",
+  "view: add 1",
+  "member: add 1",
+  "view from GroupInfo",
+  "member: create commit adding all",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ");
 console.log("Hub's view vs a member, one commit (median ms)");
 console.log(line(header));
 for (const row of rows) console.log(line(row));
+
+if (thousand !== undefined) {
+  console.log();
+  console.log("At 1000 members, against the issue's baselines (ts-mls default crypto)");
+  const baselines = [
+    ["a member creates the commit adding 999 clients", "1600", thousand.createAddAll.toFixed(0)],
+    ["the Hub's view applies one commit (update, full path)", "240", thousand.viewUpdate.toFixed(0)],
+    ["the Hub's view applies one commit (add 1, no path)", "240", thousand.viewAdd.toFixed(0)],
+  ];
+  const width = Math.max(...baselines.map(([what]) => what?.length ?? 0));
+  console.log(`${"".padEnd(width)}  baseline ms  ours ms`);
+  for (const [what, baseline, ours] of baselines) {
+    console.log(`${(what ?? "").padEnd(width)}  ${(baseline ?? "").padStart(11)}  ${(ours ?? "").padStart(7)}`);
+  }
+}

@@ -6,6 +6,30 @@
  */
 export type { CommittedProposal, ProposalSender } from "./committedProposal.js";
 export { mimiAppDataUpdateHandlers, participantListHandler, roomMetadataHandler } from "./componentHandlers.js";
+export {
+  type CommitAccepted,
+  createHubRoom,
+  decodeHubRoom,
+  encodeHubRoom,
+  type Fanout,
+  followersOf,
+  groupInfoFor,
+  type HandleOptions,
+  type HubGroupState,
+  type HubRoom,
+  type HubRoomOptions,
+  type HubRoomResult,
+  handleSubmitMessage,
+  handleUpdate,
+  type MembershipChange,
+  type ProposalsAccepted,
+  type RoomCreation,
+  roomCreationOf,
+  type SubmitOutcome,
+  type UpdateOutcome,
+  type UpdateRefused,
+  type WelcomeFanout,
+} from "./hubRoom.js";
 export * from "./identity.js";
 export * from "./participants.js";
 export * from "./policy.js";
