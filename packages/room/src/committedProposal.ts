@@ -1,4 +1,4 @@
-import type { Proposal } from "ts-mls";
+import type { Proposal, Sender } from "ts-mls";
 
 /**
  * Who sent a proposal (RFC 9420 s.6: Sender): a member by leaf index, an
@@ -23,4 +23,32 @@ export interface CommittedProposal {
   readonly sender: ProposalSender;
   readonly byReference: boolean;
   readonly ref?: Uint8Array;
+}
+
+/** The ProposalSender of a ts-mls Sender. */
+export function proposalSenderOf(sender: Sender): ProposalSender {
+  switch (sender.senderType) {
+    case "member":
+      return { kind: "member", leafIndex: sender.leafIndex };
+    case "external":
+      return { kind: "external", senderIndex: sender.senderIndex };
+    case "new_member_proposal":
+      return { kind: "newMemberProposal" };
+    case "new_member_commit":
+      return { kind: "newMemberCommit" };
+  }
+}
+
+/** The ts-mls Sender of a ProposalSender. */
+export function tsMlsSender(sender: ProposalSender): Sender {
+  switch (sender.kind) {
+    case "member":
+      return { senderType: "member", leafIndex: sender.leafIndex };
+    case "external":
+      return { senderType: "external", senderIndex: sender.senderIndex };
+    case "newMemberProposal":
+      return { senderType: "new_member_proposal" };
+    case "newMemberCommit":
+      return { senderType: "new_member_commit" };
+  }
 }

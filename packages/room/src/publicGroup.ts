@@ -33,10 +33,10 @@ import { verifyGroupInfoSignature } from "ts-mls/groupInfo.js";
 import { findSignaturePublicKey, senderFromExtension } from "ts-mls/publicMessage.js";
 import { encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { constantTimeEqual } from "ts-mls/util/constantTimeCompare.js";
-import type { CommittedProposal, ProposalSender } from "./committedProposal.js";
+import { type CommittedProposal, type ProposalSender, proposalSenderOf } from "./committedProposal.js";
 import { applyCommit } from "./publicGroupCommit.js";
 import { PublicGroupError, refuseIfDefined, refuseOnThrow } from "./publicGroupErrors.js";
-import { proposalSenderOf, receiveProposal } from "./publicGroupProposal.js";
+import { receiveProposal } from "./publicGroupProposal.js";
 
 export interface PublicGroupOptions {
   readonly cipherSuite: CiphersuiteImpl;

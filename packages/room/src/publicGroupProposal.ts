@@ -10,7 +10,6 @@ import {
   type FramedContentProposalData,
   type MLSMessage,
   type Proposal,
-  type Sender,
   selfRemoveProposalType,
 } from "ts-mls";
 import { makeProposalRef } from "ts-mls/authenticatedContent.js";
@@ -21,23 +20,9 @@ import {
 } from "ts-mls/clientState.js";
 import { extensionsSupportedByCapabilities } from "ts-mls/extension.js";
 import { constantTimeEqual } from "ts-mls/util/constantTimeCompare.js";
-import type { ProposalSender } from "./committedProposal.js";
+import { type ProposalSender, proposalSenderOf } from "./committedProposal.js";
 import type { ProposalAccepted, PublicGroupOptions, PublicGroupState } from "./publicGroup.js";
 import { PublicGroupError, refuseOnThrow } from "./publicGroupErrors.js";
-
-/** RFC 9420 s.6: the sender of a message, as `CommittedProposal` names it. */
-export function proposalSenderOf(sender: Sender): ProposalSender {
-  switch (sender.senderType) {
-    case "member":
-      return { kind: "member", leafIndex: sender.leafIndex };
-    case "external":
-      return { kind: "external", senderIndex: sender.senderIndex };
-    case "new_member_proposal":
-      return { kind: "newMemberProposal" };
-    case "new_member_commit":
-      return { kind: "newMemberCommit" };
-  }
-}
 
 /**
  * Keeps an authenticated proposal (group, epoch, sender and signature already

@@ -33,9 +33,9 @@ import { groupInfo, mlsMessage } from "@mimi-ts/protocol";
 import { decodeGroupContext, encodeGroupContext } from "ts-mls/groupContext.js";
 import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { constantTimeEqual } from "ts-mls/util/constantTimeCompare.js";
+import { proposalSenderOf } from "./committedProposal.js";
 import type { PendingProposal, PublicGroupState } from "./publicGroup.js";
 import { PublicGroupError } from "./publicGroupErrors.js";
-import { proposalSenderOf } from "./publicGroupProposal.js";
 
 const FORMAT = 1;
 

@@ -59,7 +59,6 @@ import {
   type Proposal,
   type PublicMessage,
   processMessage,
-  type Sender,
   type Welcome,
 } from "ts-mls";
 import { makeProposalRef } from "ts-mls/authenticatedContent.js";
@@ -68,7 +67,7 @@ import { decryptSenderData } from "ts-mls/privateMessage.js";
 import { extendRatchetTree, stripBlankNodes } from "ts-mls/ratchetTree.js";
 import { decodeSender, encodeSender } from "ts-mls/sender.js";
 import { base64ToBytes } from "ts-mls/util/byteArray.js";
-import type { CommittedProposal, ProposalSender } from "./committedProposal.js";
+import { type CommittedProposal, type ProposalSender, proposalSenderOf, tsMlsSender } from "./committedProposal.js";
 import { mimiAppDataUpdateHandlers } from "./componentHandlers.js";
 import {
   basicCredential,
@@ -433,32 +432,6 @@ function toTsMlsUpdate(update: AppDataUpdate): Proposal {
       ? { componentId, op: "update", update: change.update }
       : { componentId, op: "remove" },
   );
-}
-
-function proposalSenderOf(sender: Sender): ProposalSender {
-  switch (sender.senderType) {
-    case "member":
-      return { kind: "member", leafIndex: sender.leafIndex };
-    case "external":
-      return { kind: "external", senderIndex: sender.senderIndex };
-    case "new_member_proposal":
-      return { kind: "newMemberProposal" };
-    case "new_member_commit":
-      return { kind: "newMemberCommit" };
-  }
-}
-
-function tsMlsSender(sender: ProposalSender): Sender {
-  switch (sender.kind) {
-    case "member":
-      return { senderType: "member", leafIndex: sender.leafIndex };
-    case "external":
-      return { senderType: "external", senderIndex: sender.senderIndex };
-    case "newMemberProposal":
-      return { senderType: "new_member_proposal" };
-    case "newMemberCommit":
-      return { senderType: "new_member_commit" };
-  }
 }
 
 /** A pending proposal and its sender by the base64 of its ProposalRef, as ts-mls keys them. */
