@@ -1,4 +1,8 @@
+import { writeFile } from "node:fs/promises";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { createCertificateAuthority, issueProviderCertificate } from "@mimi-ts/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliIo, runCli } from "./cli.js";
 import type { ClientOptions } from "./client.js";
@@ -8,7 +12,6 @@ import { temporaryDirectory } from "./test-support/homes.js";
 const ROOM = "mimi://a.example/r/clubhouse";
 const ALICE = "mimi://a.example/u/alice";
 const BOB = "mimi://b.example/u/bob";
-const MESSAGE_ID = "01".padEnd(64, "0");
 
 const COMMAND_NAMES = [
   "register",
@@ -57,6 +60,29 @@ function json(run: Run): unknown {
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   return JSON.parse(run.stdout);
+}
+
+/**
+ * A provider whose client API has no room routes (apps/hub before them):
+ * HTTPS with a certificate of its own CA, answering every request 404 as
+ * apps/hub answers unknown routes.
+ */
+async function providerWithoutRoomRoutes(): Promise<{ url: string; caPath: string; close: () => Promise<void> }> {
+  const ca = await createCertificateAuthority("old provider CA");
+  const issued = await issueProviderCertificate(ca, "a.example");
+  const caPath = join(directory.path, "old-provider-ca.pem");
+  await writeFile(caPath, ca.certificate.toString("pem"));
+  const server = createServer({ key: issued.privateKeyPem, cert: issued.certificatePem }, (request, response) => {
+    response.writeHead(404, { "content-type": "text/plain; charset=UTF-8" });
+    response.end(`nothing here: ${request.method} ${request.url}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    caPath,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 beforeAll(async () => {
@@ -110,41 +136,37 @@ describe("mimi command lines that cannot run", () => {
 });
 
 describe("mimi on a device", () => {
-  it("exits 1 with one error line when there is no device, or no room endpoint yet", async () => {
+  it("exits 1 with one error line when there is no device, or the provider has no room endpoints", async () => {
     const home = join(directory.path, "nobody");
     expect(await mimi("nobody", ["messages", ROOM])).toEqual({
       status: 1,
       stdout: "",
       stderr: `error: no device in ${home}: register one first (mimi register)\n`,
     });
-    const { rooms: _rooms, ...withoutRooms } = network.clientOptions();
-    const registered = await mimi(
-      "carol",
-      ["register", "--provider", "https://a.example", "--user", "mimi://a.example/u/carol"],
-      withoutRooms,
-    );
-    expect(registered.status).toBe(0);
-    expect(registered.stdout).toMatch(
-      /^registered mimi:\/\/a\.example\/d\/carol\/[0-9a-f]{16} at https:\/\/a\.example\n$/,
-    );
-    const roomCommands = [
-      ["room", "create"],
-      ["room", "add", ROOM, BOB],
-      ["room", "remove", ROOM, BOB],
-      ["room", "leave", ROOM],
-      ["room", "commit", ROOM],
-      ["room", "join", ROOM],
-      ["send", ROOM, "hello"],
-      ["react", ROOM, MESSAGE_ID, "👍"],
-      ["edit", ROOM, MESSAGE_ID, "hello"],
-      ["delete", ROOM, MESSAGE_ID],
-    ];
-    for (const argv of roomCommands) {
-      expect(await mimi("carol", argv, withoutRooms), argv.join(" ")).toEqual({
-        status: 1,
-        stdout: "",
-        stderr: "error: this provider does not offer the room endpoints yet\n",
-      });
+    const old = await providerWithoutRoomRoutes();
+    try {
+      // The device registers through the fake provider a.example; its room requests go to the old provider.
+      const { rooms: _rooms, ...fakeOptions } = network.clientOptions();
+      const withoutRooms: ClientOptions = { ...fakeOptions, provider: () => network.provider("a.example") };
+      const registered = await mimi(
+        "carol",
+        ["register", "--provider", old.url, "--ca", old.caPath, "--user", "mimi://a.example/u/carol"],
+        withoutRooms,
+      );
+      expect(registered.status).toBe(0);
+      const roomCommands = [
+        ["room", "create"],
+        ["room", "join", ROOM],
+      ];
+      for (const argv of roomCommands) {
+        expect(await mimi("carol", argv, withoutRooms), argv.join(" ")).toEqual({
+          status: 1,
+          stdout: "",
+          stderr: "error: this provider does not offer the room endpoints\n",
+        });
+      }
+    } finally {
+      await old.close();
     }
   });
 

@@ -10,7 +10,7 @@ export interface CliIo {
   writeStderr(text: string): void;
   /** the state directory when --home is not given (the bin passes ~/.mimi) */
   readonly defaultHome: string;
-  /** how the SDK reaches the provider and the room endpoints; default HTTPS and no room endpoints */
+  /** how the SDK reaches the provider and the room endpoints; default both over HTTPS */
   readonly clientOptions?: ClientOptions;
 }
 

@@ -72,10 +72,12 @@ import { signWithLabel, verifyWithLabel } from "ts-mls/crypto/signature.js";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
 import { stripBlankNodes } from "ts-mls/ratchetTree.js";
 import { type ConversationMessage, conversationOf } from "./conversation.js";
-import { ClientError, ROOM_ENDPOINTS_UNAVAILABLE } from "./errors.js";
+import { ClientError } from "./errors.js";
 import { withDirectoryLock } from "./files.js";
-import { HttpsProviderApi, providerBaseUrl } from "./httpsProvider.js";
+import { HttpsProviderApi } from "./httpsProvider.js";
+import { HttpsRoomTransport } from "./httpsRoomTransport.js";
 import { FANOUT_EVENT, type InboxEvent, type ProviderApi } from "./providerApi.js";
+import { providerBaseUrl } from "./providerConnection.js";
 import type { RoomTransport } from "./roomTransport.js";
 import { type DeviceState, type LoggedMessage, type RoomRecord, StateStore, type StoredKeyPackage } from "./state.js";
 import { messageIdFromHex, toHex } from "./strictJson.js";
@@ -97,7 +99,7 @@ export interface DeviceAccess extends ProviderEndpoint {
 export interface ClientOptions {
   /** how to reach the provider's client API; default HTTPS (HttpsProviderApi) with the device's URL and CA */
   readonly provider?: (endpoint: ProviderEndpoint) => ProviderApi;
-  /** the room endpoints; without them every room operation fails with ROOM_ENDPOINTS_UNAVAILABLE */
+  /** the room endpoints; default the provider's client API over HTTPS (HttpsRoomTransport) with the device's token */
   readonly rooms?: (device: DeviceAccess) => RoomTransport;
   /** how long sync keeps listening once no event has come for this long; default 500 ms */
   readonly settleMs?: number;
@@ -284,8 +286,8 @@ class SyncTally {
 
 /**
  * A MIMI client device: its state in a home directory (StateStore), its
- * provider's client API (ProviderApi) and, once the provider offers them,
- * the room endpoints (RoomTransport). Every operation reads the state from
+ * provider's client API (ProviderApi) and the room endpoints
+ * (RoomTransport). Every operation reads the state from
  * disk and writes what it changes before returning, holding the home
  * directory's lock, so several Client objects or processes may use one home
  * one after the other.
@@ -293,25 +295,19 @@ class SyncTally {
 export class Client {
   private readonly store: StateStore;
   private readonly provider: ProviderApi;
-  private readonly transport: RoomTransport | undefined;
+  private readonly transport: RoomTransport;
   private readonly settleMs: number;
   private readonly now: () => number;
 
   private constructor(
     readonly home: string,
     private readonly device: DeviceState,
-    provider: ProviderApi,
+    connections: { readonly provider: ProviderApi; readonly transport: RoomTransport },
     options: ClientOptions,
   ) {
     this.store = new StateStore(home);
-    this.provider = provider;
-    this.transport = options.rooms?.({
-      url: device.providerUrl,
-      caFile: device.caFile,
-      clientUri: device.clientUri,
-      userUri: device.userUri,
-      token: device.token,
-    });
+    this.provider = connections.provider;
+    this.transport = connections.transport;
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.now = options.now ?? Date.now;
   }
@@ -344,7 +340,8 @@ export class Client {
       }
       const url = providerBaseUrl(options.provider);
       const caFile = options.ca === undefined ? undefined : resolve(options.ca);
-      const provider = await providerFor({ url, caFile }, clientOptions);
+      const ca = await readCa(caFile);
+      const provider = providerFor({ url, caFile }, ca, clientOptions);
       let clientUri: string;
       try {
         clientUri = buildClientUri(options.userUri, options.clientId ?? randomBytes(8).toString("hex"));
@@ -369,15 +366,21 @@ export class Client {
         keyPackages: [],
       };
       await store.writeDevice(device);
-      return new Client(options.home, device, provider, clientOptions);
+      return new Client(
+        options.home,
+        device,
+        { provider, transport: transportFor(device, ca, clientOptions) },
+        clientOptions,
+      );
     });
   }
 
   /** Opens the device registered in `home`. */
   static async open(home: string, clientOptions: ClientOptions = {}): Promise<Client> {
     const device = await new StateStore(home).readDevice();
-    const provider = await providerFor({ url: device.providerUrl, caFile: device.caFile }, clientOptions);
-    return new Client(home, device, provider, clientOptions);
+    const ca = await readCa(device.caFile);
+    const provider = providerFor({ url: device.providerUrl, caFile: device.caFile }, ca, clientOptions);
+    return new Client(home, device, { provider, transport: transportFor(device, ca, clientOptions) }, clientOptions);
   }
 
   /** The device's bearer token, for registering another device of the same user. */
@@ -505,7 +508,6 @@ export class Client {
    * and tree. The room URI defaults to `mimi://<provider domain>/r/<16 random hex digits>`.
    */
   async createRoom(options: { readonly roomUri?: string; readonly name?: string } = {}): Promise<CreatedRoom> {
-    const transport = this.requireTransport();
     return this.locked(async () => {
       const device = await this.store.readDevice();
       const domain = parseMimiUri(device.userUri)?.domain;
@@ -513,7 +515,7 @@ export class Client {
       if ((await this.store.readRoom(roomUri)) !== undefined) {
         throw new ClientError(`this device already has the room ${roomUri}`);
       }
-      const hubExternalSender = await transport.hubExternalSender(roomUri);
+      const hubExternalSender = await this.transport.hubExternalSender(roomUri, device.cipherSuite);
       const creator = await roomMember.newClientKeyPackage(device.clientUri, {
         cipherSuite: device.cipherSuite,
         signatureKeyPair: device.signatureKeyPair,
@@ -532,7 +534,7 @@ export class Client {
         throw error;
       }
       const groupInfo = await createGroupInfoWithExternalPub(room.state, [], await suiteImpl(device.cipherSuite));
-      await transport.createRoom(roomUri, {
+      await this.transport.createRoom(roomUri, {
         groupInfo,
         ratchetTreeOption: {
           representation: RatchetTreeRepresentation.full,
@@ -601,7 +603,6 @@ export class Client {
    * the room's policy lets join.
    */
   async join(roomUri: string): Promise<RoomChangeResult> {
-    const transport = this.requireTransport();
     checkRoomUri(roomUri);
     return this.locked(async () => {
       const device = await this.store.readDevice();
@@ -609,7 +610,7 @@ export class Client {
       if (existing !== undefined && isActive(existing.room)) {
         throw new ClientError(`this device is already a member of ${roomUri}`);
       }
-      const joining = await this.fetchGroupInfo(transport, device, roomUri);
+      const joining = await this.fetchGroupInfo(device, roomUri);
       const keyPackage = await roomMember.newClientKeyPackage(device.clientUri, {
         cipherSuite: device.cipherSuite,
         signatureKeyPair: device.signatureKeyPair,
@@ -630,7 +631,7 @@ export class Client {
         recentlySent: [],
         messages: existing?.messages ?? [],
       };
-      return this.sendBundle(transport, record, outcome);
+      return this.sendBundle(record, outcome);
     });
   }
 
@@ -664,11 +665,6 @@ export class Client {
     return withDirectoryLock(this.home, task);
   }
 
-  private requireTransport(): RoomTransport {
-    if (this.transport === undefined) throw new ClientError(ROOM_ENDPOINTS_UNAVAILABLE);
-    return this.transport;
-  }
-
   private async readRoom(roomUri: string): Promise<RoomRecord> {
     const record = await this.store.readRoom(checkRoomUri(roomUri));
     if (record === undefined) throw new ClientError(`this device is not in the room ${roomUri}`);
@@ -690,20 +686,18 @@ export class Client {
       readonly record: RoomRecord;
     }) => Promise<Outcome<{ readonly room: Room; readonly bundle: HandshakeBundle }>>,
   ): Promise<RoomChangeResult> {
-    const transport = this.requireTransport();
     return this.locked(async () => {
       const device = await this.store.readDevice();
       const record = await this.readActiveRoom(roomUri);
-      return this.sendBundle(transport, record, expectOk(await build({ transport, device, record })));
+      return this.sendBundle(record, expectOk(await build({ transport: this.transport, device, record })));
     });
   }
 
   private async sendBundle(
-    transport: RoomTransport,
     record: RoomRecord,
     outcome: { readonly room: Room; readonly bundle: HandshakeBundle },
   ): Promise<RoomChangeResult> {
-    const response = await transport.sendHandshake(record.roomUri, outcome.bundle);
+    const response = await this.transport.sendHandshake(record.roomUri, outcome.bundle);
     if (response.responseCode !== UpdateResponseCode.success) {
       throw new ClientError(describeUpdateRefusal(record.roomUri, response));
     }
@@ -743,7 +737,6 @@ export class Client {
    * leaves: the ratchet has moved, and a key must never serve twice.
    */
   private async sendContent(roomUri: string, build: (record: RoomRecord) => MimiContent): Promise<SentMessage> {
-    const transport = this.requireTransport();
     return this.locked(async () => {
       const device = await this.store.readDevice();
       const record = await this.readActiveRoom(roomUri);
@@ -755,10 +748,11 @@ export class Client {
         }),
       );
       await this.store.writeRoom({ ...record, room: sent.room });
-      const response = await transport.submitMessage(roomUri, {
+      const response = await this.transport.submitMessage(roomUri, {
         protocol: Protocol.mls10,
         appMessage: sent.message,
-        sendingUri: device.clientUri,
+        // protocol-06 s.5.4: the sender's user, a participant; its provider vouches for it.
+        sendingUri: device.userUri,
       });
       const { result } = response;
       if (result.statusCode === SubmitResponseCode.notAllowed) {
@@ -797,7 +791,7 @@ export class Client {
   }
 
   /** protocol-06 s.5.6 from the joiner's side: request, check and decrypt the GroupInfo, tree and pending proposals. */
-  private async fetchGroupInfo(transport: RoomTransport, device: DeviceState, roomUri: string) {
+  private async fetchGroupInfo(device: DeviceState, roomUri: string) {
     const cs = await suiteImpl(device.cipherSuite);
     const { privateKey, publicKey } = await cs.hpke.generateKeyPair();
     const unsigned: GroupInfoRequest = {
@@ -815,7 +809,7 @@ export class Client {
       encode(groupInfoRequestTbs, groupInfoRequestToBeSigned(unsigned)),
       cs.signature,
     );
-    const response = await transport.fetchGroupInfo(roomUri, { ...unsigned, signature });
+    const response = await this.transport.fetchGroupInfo(roomUri, { ...unsigned, signature });
     const { result } = response;
     if (result.status === GroupInfoCode.notAuthorized) {
       throw new ClientError(`the Hub of ${roomUri} does not let this device fetch the room's GroupInfo`);
@@ -1040,17 +1034,33 @@ export class Client {
   }
 }
 
-/** The provider API of `endpoint`: the options' own, or HTTPS with the CA file's certificates as trust root. */
-async function providerFor(endpoint: ProviderEndpoint, options: ClientOptions): Promise<ProviderApi> {
-  if (options.provider !== undefined) return options.provider(endpoint);
-  if (endpoint.caFile === undefined) return new HttpsProviderApi({ url: endpoint.url });
-  let ca: string;
+/** The PEM certificates of the CA file, or undefined for the system's trust store. */
+async function readCa(caFile: string | undefined): Promise<string | undefined> {
+  if (caFile === undefined) return undefined;
   try {
-    ca = await readFile(endpoint.caFile, "utf8");
+    return await readFile(caFile, "utf8");
   } catch (error) {
-    throw new ClientError(`cannot read the CA file ${endpoint.caFile}: ${(error as NodeJS.ErrnoException).code}`);
+    throw new ClientError(`cannot read the CA file ${caFile}: ${(error as NodeJS.ErrnoException).code}`);
   }
-  return new HttpsProviderApi({ url: endpoint.url, ca });
+}
+
+/** The provider API of `endpoint`: the options' own, or HTTPS with the CA's certificates as trust root. */
+function providerFor(endpoint: ProviderEndpoint, ca: string | undefined, options: ClientOptions): ProviderApi {
+  if (options.provider !== undefined) return options.provider(endpoint);
+  return new HttpsProviderApi({ url: endpoint.url, ...(ca === undefined ? {} : { ca }) });
+}
+
+/** The room endpoints of the device: the options' own, or its provider's client API over HTTPS. */
+function transportFor(device: DeviceState, ca: string | undefined, options: ClientOptions): RoomTransport {
+  const access: DeviceAccess = {
+    url: device.providerUrl,
+    caFile: device.caFile,
+    clientUri: device.clientUri,
+    userUri: device.userUri,
+    token: device.token,
+  };
+  if (options.rooms !== undefined) return options.rooms(access);
+  return new HttpsRoomTransport({ url: device.providerUrl, token: device.token, ...(ca === undefined ? {} : { ca }) });
 }
 
 /** A KeyMaterialRequest for one KeyPackage of each of `targetUser`'s clients (protocol-06 s.5.2), signed by the device. */

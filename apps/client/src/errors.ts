@@ -15,5 +15,5 @@ export class ClientError extends Error {
   }
 }
 
-/** What a device without room endpoints says to every room operation (the next slice adds the transport). */
-export const ROOM_ENDPOINTS_UNAVAILABLE = "this provider does not offer the room endpoints yet";
+/** What every room operation fails with when the device's provider has no room routes in its client API. */
+export const ROOM_ENDPOINTS_UNAVAILABLE = "this provider does not offer the room endpoints";

@@ -1,5 +1,4 @@
-import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { request } from "node:https";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { encode } from "@mimi-ts/codec";
 import { mlsMessage } from "@mimi-ts/protocol";
 import type { KeyPackage } from "ts-mls";
@@ -12,64 +11,29 @@ import type {
   ProviderApi,
   RegisteredDevice,
 } from "./providerApi.js";
+import {
+  answerText,
+  type HttpsProviderOptions,
+  type ProviderAnswer,
+  ProviderConnection,
+  refusal,
+} from "./providerConnection.js";
 import { ServerSentEventParser } from "./sse.js";
 import { JsonReader } from "./strictJson.js";
-
-export interface HttpsProviderOptions {
-  /** the provider's https base URL, e.g. https://127.0.0.1:7443 */
-  readonly url: string;
-  /** PEM certificate(s) of the CA to trust for the provider's certificate; default: Node's trust store */
-  readonly ca?: string;
-  /** how long a request (not the event stream) may take; default 30 s */
-  readonly timeoutMs?: number;
-}
 
 /** The largest answer read (the client API's answers are small JSON). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-/** Checks a base URL: https, no query or fragment. Returns it without a trailing slash. */
-export function providerBaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ClientError(`${JSON.stringify(text)} is not a URL`);
-  }
-  if (url.protocol !== "https:") throw new ClientError(`the provider URL must be https, not ${url.protocol}`);
-  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-    throw new ClientError("the provider URL must not carry credentials, a query or a fragment");
-  }
-  return url.href.replace(/\/$/, "");
-}
-
-/** The one line of an error answer worth showing: the provider's text/plain message. */
-function answerText(body: Buffer): string {
-  const text = body.toString("utf8", 0, Math.min(body.length, 500)).trim();
-  return text.split("\n")[0] ?? "";
-}
-
 /**
- * The provider's client API over HTTPS (node:https): the server's
- * certificate must chain to the given CA (the development CA of a devnet),
- * no client certificate is presented, and authenticated requests carry
- * `Authorization: Bearer <token>`. Failures are ClientErrors: an answer other
- * than the expected status gives `<METHOD> <path>: <status> <body>`.
+ * The provider's client API over HTTPS (ProviderConnection). Failures are
+ * ClientErrors: an answer other than the expected status gives
+ * `<METHOD> <path>: <status> <body>`.
  */
 export class HttpsProviderApi implements ProviderApi {
-  private readonly base: URL;
-  private readonly ca: string | undefined;
-  private readonly timeoutMs: number;
+  private readonly connection: ProviderConnection;
 
   constructor(options: HttpsProviderOptions) {
-    this.base = new URL(providerBaseUrl(options.url));
-    this.ca = options.ca;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.connection = new ProviderConnection(options);
   }
 
   async registerDevice(registration: DeviceRegistration, authorizingToken?: string): Promise<RegisteredDevice> {
@@ -103,91 +67,35 @@ export class HttpsProviderApi implements ProviderApi {
   }
 
   openEvents(token: string, cursor: number): EventStream {
-    return new HttpsEventStream((onResponse, onError) => {
-      const outgoing = request(this.requestOptions("GET", `/client/v1/events?cursor=${cursor}`, { token }), onResponse);
-      outgoing.on("error", (error) => onError(this.unreachable(error)));
-      outgoing.end();
-      return outgoing;
-    });
-  }
-
-  private requestOptions(
-    method: string,
-    path: string,
-    options: { readonly token?: string; readonly contentType?: string; readonly length?: number },
-  ) {
-    return {
-      method,
-      protocol: "https:",
-      hostname: this.base.hostname.replace(/^\[|\]$/g, ""),
-      port: this.base.port === "" ? 443 : Number(this.base.port),
-      path: `${this.base.pathname.replace(/\/$/, "")}${path}`,
-      ...(this.ca === undefined ? {} : { ca: this.ca }),
-      // One connection per request: a CLI run must not be kept alive by idle sockets.
-      agent: false as const,
-      headers: {
-        accept: path.startsWith("/client/v1/events") ? "text/event-stream" : "application/json",
-        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-        ...(options.contentType === undefined ? {} : { "content-type": options.contentType }),
-        ...(options.length === undefined ? {} : { "content-length": String(options.length) }),
-      },
-    };
-  }
-
-  private unreachable(error: Error): ClientError {
-    return new ClientError(`cannot reach the provider at ${this.base.href.replace(/\/$/, "")}: ${error.message}`, {
-      cause: error,
-    });
+    return new HttpsEventStream((onResponse, onError) =>
+      this.connection.open(
+        `/client/v1/events?cursor=${cursor}`,
+        { token, accept: "text/event-stream" },
+        onResponse,
+        onError,
+      ),
+    );
   }
 
   private send(
     method: string,
     path: string,
     options: { readonly body: Buffer; readonly contentType: string; readonly token?: string },
-  ): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        this.requestOptions(method, path, {
-          contentType: options.contentType,
-          length: options.body.length,
-          ...(options.token === undefined ? {} : { token: options.token }),
-        }),
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          incoming.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_ANSWER_BYTES) {
-              outgoing.destroy(new Error(`the answer exceeds ${MAX_ANSWER_BYTES} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          incoming.on("end", () =>
-            resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks) }),
-          );
-          incoming.on("error", (error) => reject(this.unreachable(error)));
-        },
-      );
-      outgoing.setTimeout(this.timeoutMs, () =>
-        outgoing.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
-      );
-      outgoing.on("error", (error) => reject(this.unreachable(error)));
-      outgoing.end(options.body);
+  ): Promise<ProviderAnswer> {
+    return this.connection.send(method, path, {
+      ...options,
+      accept: "application/json",
+      maxAnswerBytes: MAX_ANSWER_BYTES,
     });
   }
 
   private expectJson(
-    answer: Answer,
+    answer: ProviderAnswer,
     method: string,
     path: string,
     status: number,
   ): { reader: JsonReader; value: unknown } {
-    if (answer.status !== status) {
-      throw new ClientError(`${method} ${path}: ${answer.status} ${answerText(answer.body)}`, {
-        status: answer.status,
-      });
-    }
+    if (answer.status !== status) throw refusal(method, path, answer);
     const reader = new JsonReader(`the answer to ${method} ${path}`);
     return { reader, value: reader.parse(answer.body.toString("utf8")) };
   }

@@ -1,7 +1,8 @@
 /**
  * @mimi-ts/client: the MIMI reference client. `Client` is the SDK: a
  * device's state on disk, its provider's client API over HTTPS, and MIMI
- * rooms over MLS (@mimi-ts/room) through a RoomTransport; `runCli` is the
+ * rooms over MLS (@mimi-ts/room) through a RoomTransport (by default the
+ * provider's room routes over HTTPS); `runCli` is the
  * `mimi` command line on top of it.
  */
 
@@ -23,7 +24,8 @@ export {
 } from "./client.js";
 export { bodyText, type ConversationMessage, type ConversationReaction, conversationOf } from "./conversation.js";
 export { ClientError, ROOM_ENDPOINTS_UNAVAILABLE } from "./errors.js";
-export { HttpsProviderApi, type HttpsProviderOptions, inboxEventOf, providerBaseUrl } from "./httpsProvider.js";
+export { HttpsProviderApi, inboxEventOf } from "./httpsProvider.js";
+export { HttpsRoomTransport, type HttpsRoomTransportOptions } from "./httpsRoomTransport.js";
 export {
   type DeviceRegistration,
   type EventStream,
@@ -33,7 +35,8 @@ export {
   type ProviderApi,
   type RegisteredDevice,
 } from "./providerApi.js";
-export type { RoomCreation, RoomTransport } from "./roomTransport.js";
+export { type HttpsProviderOptions, providerBaseUrl } from "./providerConnection.js";
+export { type RoomCreation, type RoomTransport, roomCreationCodec } from "./roomTransport.js";
 export { type ServerSentEvent, ServerSentEventParser } from "./sse.js";
 export {
   DEVICE_FILE,

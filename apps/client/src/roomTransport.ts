@@ -1,15 +1,18 @@
-import type {
-  GroupInfoRequest,
-  GroupInfoResponse,
-  HandshakeBundle,
-  KeyMaterialRequest,
-  KeyMaterialResponse,
-  RatchetTreeOption,
-  SubmitMessageRequest,
-  SubmitMessageResponse,
-  UpdateRoomResponse,
+import { struct } from "@mimi-ts/codec";
+import {
+  type GroupInfoRequest,
+  type GroupInfoResponse,
+  groupInfo,
+  type HandshakeBundle,
+  type KeyMaterialRequest,
+  type KeyMaterialResponse,
+  type RatchetTreeOption,
+  ratchetTreeOption,
+  type SubmitMessageRequest,
+  type SubmitMessageResponse,
+  type UpdateRoomResponse,
 } from "@mimi-ts/protocol";
-import type { ExternalSender, GroupInfo } from "ts-mls";
+import type { CiphersuiteName, ExternalSender, GroupInfo } from "ts-mls";
 
 /** What the Hub needs to start following a new room (protocol-06 s.3.1): its first GroupInfo and ratchet tree. */
 export interface RoomCreation {
@@ -18,6 +21,17 @@ export interface RoomCreation {
   /** the full tree (ratchet-tree-options-03 `full`) */
   readonly ratchetTreeOption: RatchetTreeOption;
 }
+
+/**
+ * RoomCreation on the wire, the body apps/hub's client API takes to create a
+ * room (provider-local):
+ *
+ *   struct {
+ *     GroupInfo group_info;
+ *     RatchetTreeOption ratchet_tree_option;
+ *   } RoomCreation;
+ */
+export const roomCreationCodec = struct("RoomCreation", { groupInfo, ratchetTreeOption });
 
 /**
  * The room endpoints as a device reaches them through its own provider
@@ -30,11 +44,12 @@ export interface RoomCreation {
  */
 export interface RoomTransport {
   /**
-   * The Hub's external sender for a room to be created at `roomUri` (its
-   * signature key and its basic credential `mimi://<hub domain>`), which
-   * the room lists in external_senders (protocol-06 s.7.4).
+   * The Hub's external sender for a room of `cipherSuite` to be created at
+   * `roomUri` (its signature key for the suite's signature scheme and its
+   * basic credential `mimi://<hub domain>`), which the room lists in
+   * external_senders (protocol-06 s.7.4).
    */
-  hubExternalSender(roomUri: string): Promise<ExternalSender>;
+  hubExternalSender(roomUri: string, cipherSuite: CiphersuiteName): Promise<ExternalSender>;
   /** Hands a new room to its Hub (protocol-06 s.3.1; provider-local, the draft defines no endpoint). Throws ClientError when refused. */
   createRoom(roomUri: string, creation: RoomCreation): Promise<void>;
   /** protocol-06 s.5.3: a commit (with its Welcome, GroupInfo and tree) or proposals, for the Hub to accept and fan out. */

@@ -1,5 +1,6 @@
 import { DIRECTORY_WELL_KNOWN_PATH, directoryFor, ENDPOINT_VARIABLES, type MimiEndpoint } from "@mimi-ts/protocol";
 import { Hono } from "hono";
+import { registerClientRooms } from "./clientRooms.js";
 import { registerDevices } from "./devices.js";
 import { registerEvents } from "./events.js";
 import { errorHandler, plainText } from "./httpErrors.js";
@@ -9,6 +10,7 @@ import { registerKeyPackageUpload } from "./keyPackageUpload.js";
 import { requirePeerProvider } from "./mutualTls.js";
 import { registerNotify } from "./notify.js";
 import { requestLogger } from "./requestLog.js";
+import { registerRoomEndpoints } from "./roomEndpoints.js";
 import type { HubServices } from "./services.js";
 
 /** Every endpoint of the MIMI directory (protocol-06 s.5.1): the paths under `/<endpoint>` are federation routes. */
@@ -17,13 +19,15 @@ export const FEDERATION_ENDPOINTS = Object.keys(ENDPOINT_VARIABLES) as MimiEndpo
 /** A module of routes: registers its routes on the app, using the shared services. */
 export type RouteModule = (app: Hono<HubEnv>, services: HubServices) => void;
 
-/** The route modules of this server, in registration order. Later endpoints (update, submitMessage, groupInfo) join here. */
+/** The route modules of this server, in registration order. Later endpoints (consent, identifier queries...) join here. */
 export const ROUTE_MODULES: readonly RouteModule[] = [
   registerDevices,
   registerKeyPackageUpload,
   registerEvents,
+  registerClientRooms,
   registerKeyMaterial,
   registerNotify,
+  registerRoomEndpoints,
 ];
 
 /**

@@ -1,6 +1,7 @@
+import { type Codec, CodecError, decode } from "@mimi-ts/codec";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { plainText } from "./httpErrors.js";
+import { HttpError, plainText } from "./httpErrors.js";
 import type { HubEnv } from "./hubEnv.js";
 
 /** The largest federation body read (a Welcome with a full ratchet tree of a large room is the biggest). */
@@ -28,4 +29,14 @@ export async function readBinaryBody(c: Context<HubEnv>): Promise<Uint8Array> {
 export function sendBinary(c: Context<HubEnv>, bytes: Uint8Array): Response {
   // Hono wants an ArrayBuffer-backed array; codecs may return views of shared buffers.
   return c.body(new Uint8Array(bytes), 200, { "Content-Type": MIMI_BODY_TYPE });
+}
+
+/** A MIMI body decoded strictly with its codec; 400 with the codec's message when it does not decode. */
+export function decodeBody<T>(codec: Codec<T>, body: Uint8Array): T {
+  try {
+    return decode(codec, body);
+  } catch (error) {
+    if (error instanceof CodecError) throw new HttpError(400, error.message);
+    throw error;
+  }
 }

@@ -1,13 +1,16 @@
 /**
- * @mimi-ts/hub: the MIMI provider server. This slice: configuration,
- * development PKI, the HTTPS server with mutual TLS for federation routes,
- * storage, the durable delivery queue, the peer client, the provider-local
- * client API, and the directory, /keyMaterial and /notify endpoints.
- * Later slices add routes as RouteModules (see app.ts) on the same services.
+ * @mimi-ts/hub: the MIMI provider server: configuration, development PKI,
+ * the HTTPS server with mutual TLS for federation routes, storage, the
+ * durable delivery queue, the peer client, the provider-local client API
+ * (devices, KeyPackages, events, rooms), the Hub role (its signing
+ * identity, /update, /submitMessage, /groupInfo, ordered fan-out) and the
+ * follower role (/notify), with /keyMaterial for both. Later slices add
+ * routes as RouteModules (see app.ts) on the same services.
  */
 export { createHubApp, FEDERATION_ENDPOINTS, ROUTE_MODULES, type RouteModule } from "./app.js";
 export { ciphersuiteImplementation } from "./ciphersuites.js";
 export { type CliIo, runCli } from "./cli.js";
+export { registerClientRooms, roomCreation } from "./clientRooms.js";
 export { type Clock, systemClock } from "./clock.js";
 export {
   ConfigError,
@@ -40,6 +43,15 @@ export {
 } from "./devPki.js";
 export { registerEvents } from "./events.js";
 export {
+  createHostedRoom,
+  groupInfoOfHostedRoom,
+  isHostedHere,
+  type RequestOrigin,
+  submitToHostedRoom,
+  updateHostedRoom,
+} from "./hostedRooms.js";
+export {
+  decodeBody,
   limitBody,
   MAX_CLIENT_BODY_BYTES,
   MAX_FEDERATION_BODY_BYTES,
@@ -49,8 +61,16 @@ export {
 } from "./httpBodies.js";
 export { errorHandler, HttpError, plainText } from "./httpErrors.js";
 export type { HubEnv, HubVariables } from "./hubEnv.js";
+export { HubIdentity, HubIdentityError, IDENTITY_FILE } from "./hubIdentity.js";
 export { InboxNotifier, type InboxSubscriber } from "./inboxNotifier.js";
-export { claimKeyMaterial, registerKeyMaterial, verifyRequesterSignature } from "./keyMaterial.js";
+export {
+  answerKeyMaterial,
+  checkKeyMaterialRequest,
+  claimKeyMaterial,
+  readKeyMaterialRequest,
+  registerKeyMaterial,
+  verifyRequesterSignature,
+} from "./keyMaterial.js";
 export {
   type AcceptedKeyPackage,
   decodeKeyPackageUpload,
@@ -61,19 +81,16 @@ export {
   validateKeyPackage,
 } from "./keyPackages.js";
 export { registerKeyPackageUpload } from "./keyPackageUpload.js";
+export { deliverLocally, FANOUT_EVENT, type LocalDelivery } from "./localDelivery.js";
 export { createLogger, type Logger } from "./logger.js";
 export { authenticatePeer, requirePeerProvider } from "./mutualTls.js";
-export {
-  acceptNotification,
-  FANOUT_EVENT,
-  type Notification,
-  type NotificationOutcome,
-  registerNotify,
-} from "./notify.js";
+export { acceptNotification, type Notification, type NotificationOutcome, registerNotify } from "./notify.js";
 export { identifierFromPath } from "./pathIdentifiers.js";
 export { endpointPath, PeerClient, type PeerClientOptions, type PeerResponse, UnknownPeerError } from "./peerClient.js";
+export { postToPeer } from "./peerRequests.js";
 export { requestLogger } from "./requestLog.js";
 export { parseRetryAfter } from "./retryAfter.js";
+export { registerRoomEndpoints } from "./roomEndpoints.js";
 export type { HubDatabase } from "./schema.js";
 export { type HubServerOptions, type RunningHub, startHub } from "./server.js";
 export type { HubServices } from "./services.js";
@@ -88,6 +105,7 @@ export {
   type NewKeyPackage,
   type OutboundDelivery,
   STORE_FILE,
+  type StoredHubRoom,
   type StoredKeyPackage,
 } from "./store.js";
 export { hashDeviceToken, newDeviceToken } from "./tokens.js";

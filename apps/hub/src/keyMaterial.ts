@@ -25,7 +25,7 @@ import { HttpError } from "./httpErrors.js";
 import type { HubEnv } from "./hubEnv.js";
 import { isCompatible, lifetimeSeconds } from "./keyPackages.js";
 import { identifierFromPath } from "./pathIdentifiers.js";
-import { endpointPath, type PeerResponse } from "./peerClient.js";
+import { postToPeer, unexpectedAnswer } from "./peerRequests.js";
 import type { HubServices } from "./services.js";
 import type { HubStore } from "./store.js";
 
@@ -153,19 +153,8 @@ async function relayKeyMaterial(
   targetDomain: string,
   requestId: string,
 ): Promise<Uint8Array> {
-  if (!services.peers.knows(targetDomain)) throw new HttpError(502, `this provider has no route to ${targetDomain}`);
-  let answer: PeerResponse;
-  try {
-    answer = await services.peers.post(targetDomain, endpointPath("keyMaterial", request.targetUser), body, {
-      requestId,
-    });
-  } catch (error) {
-    throw new HttpError(502, `${targetDomain} could not be reached: ${(error as Error).message}`);
-  }
-  if (answer.status !== 200) {
-    const detail = Buffer.from(answer.body).toString("utf8", 0, 200).trim();
-    throw new HttpError(502, `${targetDomain} answered ${answer.status}${detail === "" ? "" : `: ${detail}`}`);
-  }
+  const answer = await postToPeer(services, targetDomain, "keyMaterial", request.targetUser, body, requestId);
+  if (answer.status !== 200) throw unexpectedAnswer(targetDomain, answer);
   let response: KeyMaterialResponse;
   try {
     response = decode(keyMaterialResponse, answer.body);
@@ -200,7 +189,7 @@ async function relayKeyMaterial(
 }
 
 /** The request of a /keyMaterial body, or `unsupportedProtocol` when it asks for a protocol other than MLS 1.0. */
-function readRequest(body: Uint8Array): KeyMaterialRequest | "unsupportedProtocol" {
+export function readKeyMaterialRequest(body: Uint8Array): KeyMaterialRequest | "unsupportedProtocol" {
   const protocolByte = body[0];
   // The Protocol enum leaves room for protocols after mls10; one this provider lacks gets incompatibleProtocol.
   if (protocolByte !== undefined && protocolByte > Protocol.mls10) return "unsupportedProtocol";
@@ -210,6 +199,68 @@ function readRequest(body: Uint8Array): KeyMaterialRequest | "unsupportedProtoco
     if (error instanceof CodecError) throw new HttpError(400, error.message);
     throw error;
   }
+}
+
+/** The answer to a request for a protocol this provider lacks (s.5.2: incompatibleProtocol). */
+export function incompatibleProtocolAnswer(targetUser: string): Uint8Array {
+  const response = {
+    protocol: Protocol.mls10,
+    userStatus: KeyMaterialUserCode.incompatibleProtocol,
+    userUri: targetUser,
+    clients: [],
+  };
+  return encode(keyMaterialResponse, response as KeyMaterialResponse);
+}
+
+/**
+ * What every provider checks of a KeyMaterialRequest before acting on it:
+ * the path's user is its targetUser and acceptableCiphersuites is not empty
+ * (400); requesterCredential is a MIMI client of requestingUser and the
+ * signature verifies (403).
+ */
+export async function checkKeyMaterialRequest(request: KeyMaterialRequest, targetUser: string): Promise<void> {
+  if (request.targetUser !== targetUser) {
+    throw new HttpError(400, `the path names ${targetUser} but targetUser is ${request.targetUser}`);
+  }
+  if (request.acceptableCiphersuites.length === 0) {
+    throw new HttpError(400, "acceptableCiphersuites must not be empty (protocol-06 s.5.2)");
+  }
+  const requester = credentialIdentity(request.requesterCredential);
+  if (!requester.ok || requester.identity.userUri !== request.requestingUser) {
+    const reason = requester.ok ? `it names a client of ${requester.identity.userUri}` : requester.error.reason;
+    throw new HttpError(403, `requesterCredential is not a client of ${request.requestingUser}: ${reason}`);
+  }
+  if (!(await verifyRequesterSignature(request))) {
+    throw new HttpError(403, "key_material_request_signature does not verify with requesterSignatureKey");
+  }
+}
+
+/**
+ * Answers a checked KeyMaterialRequest where this provider can: a target
+ * user of ours claims here (for `requesterDomain`); a target of another
+ * provider, for a room hosted here, is relayed to it (this provider is the
+ * room's hub). Undefined otherwise: the request is for another provider.
+ */
+export async function answerKeyMaterial(
+  services: HubServices,
+  request: KeyMaterialRequest,
+  body: Uint8Array,
+  context: { readonly requesterDomain: string; readonly requestId: string },
+): Promise<Uint8Array | undefined> {
+  const ourDomain = services.config.domain;
+  const targetDomain = parseMimiUri(request.targetUser)?.domain;
+  if (targetDomain === ourDomain) {
+    const response = await claimKeyMaterial(services.store, request, {
+      ourDomain,
+      peerDomain: context.requesterDomain,
+      now: services.clock.now(),
+    });
+    return encode(keyMaterialResponse, response);
+  }
+  if (targetDomain !== undefined && parseMimiUri(request.roomId)?.domain === ourDomain) {
+    return relayKeyMaterial(services, request, body, targetDomain, context.requestId);
+  }
+  return undefined;
 }
 
 /**
@@ -223,46 +274,17 @@ export function registerKeyMaterial(app: Hono<HubEnv>, services: HubServices): v
   app.post("/keyMaterial/*", limitBody(MAX_FEDERATION_BODY_BYTES), async (c) => {
     const targetUser = identifierFromPath(new URL(c.req.url).pathname, "/keyMaterial/", "user");
     const body = await readBinaryBody(c);
-    const request = readRequest(body);
-    if (request === "unsupportedProtocol") {
-      const response = {
-        protocol: Protocol.mls10,
-        userStatus: KeyMaterialUserCode.incompatibleProtocol,
-        userUri: targetUser,
-        clients: [],
-      };
-      return sendBinary(c, encode(keyMaterialResponse, response as KeyMaterialResponse));
-    }
-    if (request.targetUser !== targetUser) {
-      throw new HttpError(400, `the path names ${targetUser} but targetUser is ${request.targetUser}`);
-    }
-    if (request.acceptableCiphersuites.length === 0) {
-      throw new HttpError(400, "acceptableCiphersuites must not be empty (protocol-06 s.5.2)");
-    }
-    const requester = credentialIdentity(request.requesterCredential);
-    if (!requester.ok || requester.identity.userUri !== request.requestingUser) {
-      const reason = requester.ok ? `it names a client of ${requester.identity.userUri}` : requester.error.reason;
-      throw new HttpError(403, `requesterCredential is not a client of ${request.requestingUser}: ${reason}`);
-    }
-    if (!(await verifyRequesterSignature(request))) {
-      throw new HttpError(403, "key_material_request_signature does not verify with requesterSignatureKey");
-    }
-    const ourDomain = services.config.domain;
-    const targetDomain = parseMimiUri(targetUser)?.domain;
-    let answer: Uint8Array;
-    if (targetDomain === ourDomain) {
-      const response = await claimKeyMaterial(services.store, request, {
-        ourDomain,
-        peerDomain: c.get("peerDomain"),
-        now: services.clock.now(),
-      });
-      answer = encode(keyMaterialResponse, response);
-    } else if (targetDomain !== undefined && parseMimiUri(request.roomId)?.domain === ourDomain) {
-      answer = await relayKeyMaterial(services, request, body, targetDomain, c.get("requestId"));
-    } else {
+    const request = readKeyMaterialRequest(body);
+    if (request === "unsupportedProtocol") return sendBinary(c, incompatibleProtocolAnswer(targetUser));
+    await checkKeyMaterialRequest(request, targetUser);
+    const answer = await answerKeyMaterial(services, request, body, {
+      requesterDomain: c.get("peerDomain"),
+      requestId: c.get("requestId"),
+    });
+    if (answer === undefined) {
       throw new HttpError(
         404,
-        `${targetUser} is not a user of ${ourDomain}, and ${request.roomId} is not a room hosted here`,
+        `${targetUser} is not a user of ${services.config.domain}, and ${request.roomId} is not a room hosted here`,
       );
     }
     return sendBinary(c, answer);

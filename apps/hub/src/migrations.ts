@@ -106,9 +106,26 @@ const initial: Migration = {
   },
 };
 
+/** The rooms hosted here (the Hub role, protocol-06 s.5.3-5.6). */
+const hubRooms: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("hub_rooms")
+      .addColumn("room_id", "text", (column) => column.primaryKey())
+      .addColumn("cipher_suite", "text", (column) => column.notNull())
+      .addColumn("epoch", "integer", (column) => column.notNull())
+      .addColumn("state", "blob", (column) => column.notNull())
+      .addColumn("last_accepted_at", "integer", (column) => column.notNull())
+      .addColumn("created_at", "integer", (column) => column.notNull())
+      .addColumn("updated_at", "integer", (column) => column.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, keyed by a name that sorts in the order they apply. */
 export const HUB_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_hub_rooms": hubRooms,
 };
 
 export const hubMigrationProvider: MigrationProvider = {

@@ -132,7 +132,7 @@ describe("mutual TLS on federation routes (protocol-06 s.4.1)", () => {
       const response = await httpsRequest({ port: hub.port, method: "POST", path, ca: pki.caPem, body: GARBAGE });
       expect(response.status, path).toBe(401);
     }
-    const unserved = await federationRequest({ path: "/update/x" });
+    const unserved = await federationRequest({ path: "/reportAbuse/x" });
     expect(unserved.status).toBe(404);
   });
 });

@@ -1,16 +1,14 @@
 import { createHash } from "node:crypto";
-import { CodecError, encode } from "@mimi-ts/codec";
-import { decodeFanoutMessages, type FanoutMessage, fanoutMessage, parseMimiUri } from "@mimi-ts/protocol";
+import { CodecError } from "@mimi-ts/codec";
+import { decodeFanoutMessages, type FanoutMessage, parseMimiUri } from "@mimi-ts/protocol";
 import type { Hono } from "hono";
 import { limitBody, MAX_FEDERATION_BODY_BYTES, readBinaryBody } from "./httpBodies.js";
 import { HttpError } from "./httpErrors.js";
 import type { HubEnv } from "./hubEnv.js";
+import { deliverLocally } from "./localDelivery.js";
 import { identifierFromPath } from "./pathIdentifiers.js";
 import type { HubServices } from "./services.js";
 import type { HubStore } from "./store.js";
-
-/** The inbox event kind of one FanoutMessage; its payload is the message's encoding (protocol-06 s.5.5). */
-export const FANOUT_EVENT = "fanout";
 
 export interface Notification {
   /** the hub that sent it (authenticated by mutual TLS) */
@@ -32,26 +30,6 @@ export interface NotificationOutcome {
 }
 
 /**
- * The local devices a FanoutMessage goes to. A Welcome goes to the clients
- * whose KeyPackageRefs it names and that this provider handed out (the
- * routes recorded at /keyMaterial, protocol-06 s.5.2, s.5.5); they follow the
- * room from then on. Anything else goes to the room's followers.
- */
-async function recipientsOf(store: HubStore, notification: Notification, message: FanoutMessage): Promise<string[]> {
-  const mls = message.content.message;
-  if (mls.wireformat !== "mls_welcome") return store.roomFollowers(notification.roomId);
-  const recipients: string[] = [];
-  for (const secret of mls.welcome.secrets) {
-    const route = await store.keyPackageRoute(secret.newMember);
-    if (route === undefined || route.providerDomain !== notification.ourDomain) continue;
-    if (recipients.includes(route.clientUri)) continue;
-    recipients.push(route.clientUri);
-    await store.addRoomFollower(notification.roomId, route.clientUri, notification.now);
-  }
-  return recipients;
-}
-
-/**
  * protocol-06 s.5.5 at a follower: processes a /notify body once. In one
  * transaction, the body's hash is recorded for its hub and room; if it was
  * already there, the body is a retry and nothing else happens. Otherwise
@@ -64,16 +42,7 @@ export async function acceptNotification(store: HubStore, notification: Notifica
     if (!first) return { duplicate: true, recipients: [] };
     const recipients = new Set<string>();
     for (const message of notification.messages) {
-      const payload = encode(fanoutMessage, message);
-      for (const clientUri of await recipientsOf(tx, notification, message)) {
-        await tx.appendInboxEvent(clientUri, {
-          kind: FANOUT_EVENT,
-          roomId: notification.roomId,
-          payload,
-          createdAt: notification.now,
-        });
-        recipients.add(clientUri);
-      }
+      for (const clientUri of await deliverLocally(tx, notification, message)) recipients.add(clientUri);
     }
     return { duplicate: false, recipients: [...recipients] };
   });

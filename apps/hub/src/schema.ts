@@ -13,6 +13,7 @@ export interface HubDatabase {
   processed_notifications: ProcessedNotificationsTable;
   inbox_events: InboxEventsTable;
   outbound_deliveries: OutboundDeliveriesTable;
+  hub_rooms: HubRoomsTable;
 }
 
 /** Clients registered through the client API. */
@@ -61,7 +62,11 @@ export interface KeyPackageRoutesTable {
   created_at: number;
 }
 
-/** Which local devices receive the fan-out of which room (filled by Welcomes here, by the room layer later). */
+/**
+ * Which local devices receive the fan-out of which room: added by a Welcome
+ * routed to them, by creating a room, by an accepted handshake they sent;
+ * removed at the Hub once a commit removed them (after it reached them).
+ */
 export interface RoomFollowersTable {
   room_id: string;
   client_uri: string;
@@ -101,4 +106,20 @@ export interface OutboundDeliveriesTable {
   next_attempt_at: number;
   last_error: string | null;
   created_at: number;
+}
+
+/** The rooms this provider hosts as their Hub (protocol-06 s.4.3.1): one row each, locked while a change is decided. */
+export interface HubRoomsTable {
+  /** `mimi://<our domain>/r/<id>` */
+  room_id: string;
+  /** ts-mls's name of the room's cipher suite: which of the Hub's keys is its external sender */
+  cipher_suite: string;
+  /** the MLS epoch of `state` */
+  epoch: number;
+  /** @mimi-ts/room's encodeHubRoom: the Hub's view of the group, the epoch's GroupInfo and accepted proposals */
+  state: Uint8Array;
+  /** the latest accepted timestamp given out in the room; the next is later */
+  last_accepted_at: number;
+  created_at: number;
+  updated_at: number;
 }

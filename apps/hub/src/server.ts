@@ -6,6 +6,7 @@ import { createHubApp } from "./app.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { HubConfig } from "./config.js";
 import { type BackoffPolicy, DeliveryQueue } from "./deliveryQueue.js";
+import { HubIdentity } from "./hubIdentity.js";
 import { InboxNotifier } from "./inboxNotifier.js";
 import { createLogger, type Logger } from "./logger.js";
 import { PeerClient } from "./peerClient.js";
@@ -52,7 +53,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Starts one provider: opens (and migrates) its store, starts the delivery
+ * Starts one provider: loads (creating it the first time) its signing
+ * identity, opens (and migrates) its store, starts the delivery
  * worker, and serves HTTPS. The server asks every client for a certificate
  * chaining to the configured CA but lets clients without one in
  * (`rejectUnauthorized: false`): the client API needs none, and federation
@@ -66,6 +68,7 @@ export async function startHub(config: HubConfig, options: HubServerOptions = {}
   ]);
   const logger = options.logger ?? createLogger(config.domain, config.logLevel);
   const clock = options.clock ?? systemClock;
+  const identity = await HubIdentity.load(config.dataDir, config.domain);
   const store = await HubStore.open(config.dataDir);
   const peers = new PeerClient({ domain: config.domain, peers: config.peers, tls: { cert, key, ca } });
   const queue = new DeliveryQueue({
@@ -84,6 +87,7 @@ export async function startHub(config: HubConfig, options: HubServerOptions = {}
     peers,
     queue,
     inbox,
+    identity,
     keepaliveMs: options.keepaliveMs ?? 15_000,
   };
   const app = createHubApp(services);

@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
 import type { HubConfig } from "./config.js";
 import type { DeliveryQueue } from "./deliveryQueue.js";
+import type { HubIdentity } from "./hubIdentity.js";
 import type { InboxNotifier } from "./inboxNotifier.js";
 import type { Logger } from "./logger.js";
 import type { PeerClient } from "./peerClient.js";
@@ -15,6 +16,8 @@ export interface HubServices {
   readonly peers: PeerClient;
   readonly queue: DeliveryQueue;
   readonly inbox: InboxNotifier;
+  /** the provider's signing identity as the Hub of its rooms */
+  readonly identity: HubIdentity;
   /** how often an idle event stream sends a keepalive comment */
   readonly keepaliveMs: number;
 }

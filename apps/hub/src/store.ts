@@ -4,7 +4,19 @@ import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
 import { hubMigrationProvider } from "./migrations.js";
-import type { HubDatabase } from "./schema.js";
+import type { HubDatabase, HubRoomsTable } from "./schema.js";
+
+function hubRoomOfRow(row: HubRoomsTable): StoredHubRoom {
+  return {
+    roomId: row.room_id,
+    cipherSuite: row.cipher_suite,
+    epoch: row.epoch,
+    state: row.state,
+    lastAcceptedAt: row.last_accepted_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 export interface DeviceRecord {
   readonly clientUri: string;
@@ -69,6 +81,18 @@ export interface OutboundDelivery extends NewDelivery {
   readonly nextAttemptAt: number;
   readonly lastError: string | null;
   readonly createdAt: number;
+}
+
+/** A room this provider hosts, as stored. */
+export interface StoredHubRoom {
+  readonly roomId: string;
+  readonly cipherSuite: string;
+  readonly epoch: number;
+  /** @mimi-ts/room's encodeHubRoom */
+  readonly state: Uint8Array;
+  readonly lastAcceptedAt: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 /** The file of a store in its data directory. */
@@ -263,6 +287,15 @@ export class HubStore {
       .execute();
   }
 
+  /** Stops a local device receiving a room's fan-out. */
+  async removeRoomFollower(roomId: string, clientUri: string): Promise<void> {
+    await this.db
+      .deleteFrom("room_followers")
+      .where("room_id", "=", roomId)
+      .where("client_uri", "=", clientUri)
+      .execute();
+  }
+
   /** The local devices following a room, in client URI order. */
   async roomFollowers(roomId: string): Promise<string[]> {
     const rows = await this.db
@@ -272,6 +305,74 @@ export class HubStore {
       .orderBy("client_uri")
       .execute();
     return rows.map((row) => row.client_uri);
+  }
+
+  // --- rooms hosted here (protocol-06 s.4.3.1)
+
+  /** Stores a new hosted room; false when a room with its ID exists already. */
+  async insertHubRoom(room: StoredHubRoom): Promise<boolean> {
+    const result = await this.db
+      .insertInto("hub_rooms")
+      .values({
+        room_id: room.roomId,
+        cipher_suite: room.cipherSuite,
+        epoch: room.epoch,
+        state: room.state,
+        last_accepted_at: room.lastAcceptedAt,
+        created_at: room.createdAt,
+        updated_at: room.updatedAt,
+      })
+      .onConflict((conflict) => conflict.column("room_id").doNothing())
+      .executeTakeFirst();
+    return result.numInsertedOrUpdatedRows === 1n;
+  }
+
+  /** A hosted room as it is now, for reading only (a GroupInfo request): no lock is taken. */
+  async hubRoom(roomId: string): Promise<StoredHubRoom | undefined> {
+    const row = await this.db.selectFrom("hub_rooms").selectAll().where("room_id", "=", roomId).executeTakeFirst();
+    return row === undefined ? undefined : hubRoomOfRow(row);
+  }
+
+  /**
+   * Inside a transaction: a hosted room's row, locked until the transaction
+   * ends, so that the changes of one room are decided one at a time, each on
+   * the state the previous one stored (protocol-06 s.5.3: one commit per
+   * epoch). With several connections (PostgreSQL) the lock is the row's,
+   * `SELECT ... FOR UPDATE`; SQLite has one connection, on which Kysely runs
+   * one transaction at a time, so there the transaction itself holds it.
+   */
+  async lockHubRoom(roomId: string): Promise<StoredHubRoom | undefined> {
+    if (!this.db.isTransaction) throw new Error("lockHubRoom must run inside a transaction");
+    const rowLocks = this.db.getExecutor().adapter.supportsMultipleConnections !== false;
+    const row = await this.db
+      .selectFrom("hub_rooms")
+      .selectAll()
+      .where("room_id", "=", roomId)
+      .$if(rowLocks, (query) => query.forUpdate())
+      .executeTakeFirst();
+    return row === undefined ? undefined : hubRoomOfRow(row);
+  }
+
+  /** Replaces a hosted room's state after an accepted change. */
+  async updateHubRoom(
+    roomId: string,
+    change: { readonly epoch: number; readonly state: Uint8Array; readonly lastAcceptedAt: number },
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable("hub_rooms")
+      .set({ epoch: change.epoch, state: change.state, last_accepted_at: change.lastAcceptedAt, updated_at: now })
+      .where("room_id", "=", roomId)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Records the accepted timestamp of a change that leaves a hosted room's state as it is (a message). */
+  async recordHubRoomAcceptance(roomId: string, acceptedAt: number): Promise<void> {
+    await this.db
+      .updateTable("hub_rooms")
+      .set({ last_accepted_at: acceptedAt, updated_at: acceptedAt })
+      .where("room_id", "=", roomId)
+      .executeTakeFirstOrThrow();
   }
 
   // --- /notify de-duplication (protocol-06 s.5.5)

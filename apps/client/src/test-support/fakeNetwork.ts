@@ -288,6 +288,14 @@ function memberClients(view: PublicGroupState): string[] {
   });
 }
 
+/** The client URIs of one user's members in a group. */
+function memberClientsOf(view: PublicGroupState, userUri: string): string[] {
+  return members(view).flatMap((member) => {
+    const identity = credentialIdentity(member.credential);
+    return identity.ok && identity.identity.userUri === userUri ? [identity.identity.clientUri] : [];
+  });
+}
+
 /** The Hub of one domain: its external sender key, and the rooms it hosts. */
 export class FakeHub {
   readonly externalSender: ExternalSender;
@@ -414,10 +422,12 @@ export class FakeHub {
     return { responseCode: UpdateResponseCode.success, errorDescription: "", acceptedTimestamp: timestamp };
   }
 
-  submit(roomUri: string, request: SubmitMessageRequest): SubmitMessageResponse {
+  /** `senderClient` is the device that submits, as its provider knows it; it does not get its message back. */
+  submit(roomUri: string, request: SubmitMessageRequest, senderClient: string): SubmitMessageResponse {
     const room = this.rooms.get(roomUri);
     const message = request.appMessage;
-    if (room === undefined || !memberClients(room.view).includes(request.sendingUri)) {
+    // protocol-06 s.5.4: sendingUri is the sender's user, which has a client in the group.
+    if (room === undefined || !memberClientsOf(room.view, request.sendingUri).includes(senderClient)) {
       return { protocol: Protocol.mls10, result: { statusCode: SubmitResponseCode.notAllowed } };
     }
     const epoch = room.view.groupContext.epoch;
@@ -425,7 +435,7 @@ export class FakeHub {
       return { protocol: Protocol.mls10, result: { statusCode: SubmitResponseCode.epochTooOld, currentEpoch: epoch } };
     }
     const timestamp = this.network.tick();
-    this.fanOut(roomUri, memberClients(room.view), request.sendingUri, {
+    this.fanOut(roomUri, memberClients(room.view), senderClient, {
       timestamp,
       content: { message, frank: undefined },
     });
@@ -514,7 +524,10 @@ export class FakeHub {
 
 /** A device's room endpoints at its fake provider: the requests go to the room's fake Hub. */
 class FakeRoomTransport implements RoomTransport {
-  constructor(private readonly network: FakeNetwork) {}
+  constructor(
+    private readonly network: FakeNetwork,
+    private readonly clientUri: string,
+  ) {}
 
   async hubExternalSender(roomUri: string): Promise<ExternalSender> {
     return this.network.hubOf(roomUri).externalSender;
@@ -530,7 +543,9 @@ class FakeRoomTransport implements RoomTransport {
   }
 
   async submitMessage(roomUri: string, request: SubmitMessageRequest): Promise<SubmitMessageResponse> {
-    const answer = this.network.hubOf(roomUri).submit(roomUri, overTheWire(submitMessageRequest, request));
+    const answer = this.network
+      .hubOf(roomUri)
+      .submit(roomUri, overTheWire(submitMessageRequest, request), this.clientUri);
     return overTheWire(submitMessageResponse, answer);
   }
 
@@ -601,7 +616,7 @@ export class FakeNetwork {
   clientOptions(): ClientOptions {
     return {
       provider: (endpoint) => this.provider(new URL(endpoint.url).hostname),
-      rooms: () => new FakeRoomTransport(this),
+      rooms: (device) => new FakeRoomTransport(this, device.clientUri),
       settleMs: 20,
       now: () => this.time,
     };

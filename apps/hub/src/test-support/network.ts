@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Clock } from "../clock.js";
 import { type HubConfig, parseConfig } from "../config.js";
+import type { BackoffPolicy } from "../deliveryQueue.js";
 import { type CertificateAuthority, createCertificateAuthority, issueProviderCertificate } from "../devPki.js";
 import { createLogger } from "../logger.js";
 import { type RunningHub, startHub } from "../server.js";
@@ -85,13 +86,15 @@ export async function startTestHub(
     keepaliveMs?: number;
     dataDir?: string;
     credentials?: ProviderCredentials;
+    port?: number;
+    backoff?: BackoffPolicy;
   } = {},
 ): Promise<TestHub> {
   const credentials = options.credentials ?? (await pki.credentials(domain));
   const config = parseConfig(
     {
       domain,
-      listen: { host: "127.0.0.1", port: 0 },
+      listen: { host: "127.0.0.1", port: options.port ?? 0 },
       publicUrl: `https://${domain}`,
       tls: { cert: credentials.certPath, key: credentials.keyPath, ca: pki.caPath },
       dataDir: options.dataDir ?? join(pki.dir, `${domain}-data`),
@@ -105,6 +108,7 @@ export async function startTestHub(
     logger: createLogger(domain, "info", logs),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
   return { ...hub, close: () => hub.close(), config, credentials, logs };
 }
