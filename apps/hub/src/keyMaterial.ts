@@ -78,7 +78,7 @@ function respond(userUri: string, userStatus: UserCode, clients: ClientKeyMateri
  * when some did; otherwise noCompatibleMaterial, with the clients listed
  * (s.5.2 allows it), also when every client is merely exhausted: no user
  * code says "exhausted", and this one says no material could be supplied.
- * Every requester is treated as having consent (s.8 is not implemented yet).
+ * Every requester is treated as having consent: consent (s.8) is a later issue.
  */
 export async function claimKeyMaterial(
   store: HubStore,
