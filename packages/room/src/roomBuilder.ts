@@ -169,29 +169,12 @@ export function cooperativelyAdministeredRoles(): RoleData {
     "canEditOtherTopic",
     "canChangeRoomDescription",
   ] as const satisfies readonly CapabilityName[];
-  return {
-    roles: [
-      role({ index: 0, name: "no_role", capabilities: [], maxActive: 0, changes: [] }),
-      role(bannedRole),
-      role({
-        index: 2,
-        name: "ordinary_user",
-        capabilities: ordinary,
-        changes: [
-          [0, [2]],
-          [2, [0]],
-        ],
-      }),
-      role({ index: 3, name: "group_admin", capabilities: admin, minParticipants: 1, changes: adminRoleChanges }),
-      role({
-        index: 4,
-        name: "super_admin",
-        capabilities: [...admin, "canChangeRoomMembershipStyle", "canChangePreauthorizedUserList", "canDestroyRoom"],
-        changes: superAdminRoleChanges,
-      }),
-      role(policyEnforcerRole),
-    ],
-  };
+  return presetRoles({
+    noRole: { capabilities: [], changes: [] },
+    ordinary,
+    admin,
+    superAdmin: [...admin, "canChangeRoomMembershipStyle", "canChangePreauthorizedUserList", "canDestroyRoom"],
+  });
 }
 
 /**
@@ -236,33 +219,53 @@ export function strictlyAdministeredRoles(): RoleData {
     "canChangeRoomSubject",
     "canChangeRoomMood",
   ] as const satisfies readonly CapabilityName[];
+  return presetRoles({
+    noRole: { capabilities: ["canUseJoinCode"], changes: [[0, [2]]] },
+    ordinary,
+    admin,
+    superAdmin: [
+      ...admin,
+      "canChangeRoomMembershipStyle",
+      "canChangeRoleDefinitions",
+      "canChangePreauthorizedUserList",
+      "canDestroyRoom",
+      "canSendMLSReinitProposal",
+    ],
+  });
+}
+
+/**
+ * The six roles both presets share in layout (room-policy-03 Appendix A.1,
+ * A.2): no_role, banned, ordinary_user, group_admin, super_admin and
+ * policy_enforcer; the presets differ in capabilities and in what no_role may do.
+ */
+function presetRoles(preset: {
+  readonly noRole: Pick<RoleSpec, "capabilities" | "changes">;
+  readonly ordinary: readonly CapabilityName[];
+  readonly admin: readonly CapabilityName[];
+  readonly superAdmin: readonly CapabilityName[];
+}): RoleData {
   return {
     roles: [
-      role({ index: 0, name: "no_role", capabilities: ["canUseJoinCode"], maxActive: 0, changes: [[0, [2]]] }),
+      role({ index: 0, name: "no_role", maxActive: 0, ...preset.noRole }),
       role(bannedRole),
       role({
         index: 2,
         name: "ordinary_user",
-        capabilities: ordinary,
+        capabilities: preset.ordinary,
         changes: [
           [0, [2]],
           [2, [0]],
         ],
       }),
-      role({ index: 3, name: "group_admin", capabilities: admin, minParticipants: 1, changes: adminRoleChanges }),
       role({
-        index: 4,
-        name: "super_admin",
-        capabilities: [
-          ...admin,
-          "canChangeRoomMembershipStyle",
-          "canChangeRoleDefinitions",
-          "canChangePreauthorizedUserList",
-          "canDestroyRoom",
-          "canSendMLSReinitProposal",
-        ],
-        changes: superAdminRoleChanges,
+        index: 3,
+        name: "group_admin",
+        capabilities: preset.admin,
+        minParticipants: 1,
+        changes: adminRoleChanges,
       }),
+      role({ index: 4, name: "super_admin", capabilities: preset.superAdmin, changes: superAdminRoleChanges }),
       role(policyEnforcerRole),
     ],
   };
